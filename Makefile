@@ -1,0 +1,65 @@
+# CrisisPlan: `make run` to use it locally, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-sqlite lint format check-migrations bench clean
+
+help:
+	@echo "make run     set up (first time) and serve the app on http://127.0.0.1:8000"
+	@echo "make test    lint, migration check and the whole test suite on PostgreSQL"
+	@echo "make bench   load-test the pages people wait on (see README)"
+	@echo "make format  reformat the code with ruff"
+
+# The virtual environment, rebuilt when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Local secrets, written once and never overwritten: losing ENCRYPTION_KEYS loses the data.
+.env: | $(STAMP)
+	@echo "Writing .env with a new SECRET_KEY and ENCRYPTION_KEYS (keep this file safe)."
+	@umask 077; { \
+	  echo "# Local development settings, written by 'make run'. Never commit this file."; \
+	  echo "DEBUG=true"; \
+	  echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	  echo "ENCRYPTION_KEYS=$$(ENV_FILE= DEBUG=true $(PY) manage.py generate_encryption_key)"; \
+	} > .env.tmp && mv .env.tmp .env
+
+run: $(STAMP) .env
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py seed_demo
+	@echo "CrisisPlan is at http://127.0.0.1:8000/"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-migrations: $(STAMP)
+	ENV_FILE= DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+# The suite runs against PostgreSQL: DATABASE_URL if set, else the local server, else a
+# throwaway cluster (scripts/with_postgres.sh).
+test: lint check-migrations
+	scripts/with_postgres.sh $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-sqlite: $(STAMP)
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var/static var/test-artifacts

@@ -1,0 +1,111 @@
+"""Project-wide pytest fixtures: people, fast hashing, test keys, and the browser."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls
+# from such a thread unless told this is fine (it is: the loop only drives the browser).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "var" / "test-artifacts"
+TEST_KEYS = (
+    "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8,"
+    "test0:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8"
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static() -> None:
+    """Collect static files once, so hashed names resolve as they do in production."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from crisisplan.keys import parse_keyring
+
+    settings.ENCRYPTION_KEYRING = parse_keyring(TEST_KEYS)
+
+
+def make_user(email: str, *, is_staff: bool = False, password: str = "correct horse battery"):
+    from crisisplan.models import User
+
+    return User.objects.create_user(email, password, is_staff=is_staff)
+
+
+@pytest.fixture
+def alice(db: None):
+    return make_user("alice@example.com")
+
+
+@pytest.fixture
+def bob(db: None):
+    return make_user("bob@example.com")
+
+
+@pytest.fixture
+def carol(db: None):
+    """A curator: staff, reaches the admin, is not a clinician."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user("carol@example.com", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="hotlines"))
+    return user
+
+
+@pytest.fixture
+def alice_client(client: Any, alice: Any) -> Any:
+    client.force_login(alice)
+    return client
+
+
+# --- browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Drive Debian's Chromium; Playwright never downloads a browser of its own."""
+    if not Path(CHROMIUM).exists():
+        message = (
+            f"Chromium is not installed at {CHROMIUM} (apt-get install chromium): "
+            "BROWSER TESTS ARE SKIPPED."
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message)
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def artifacts() -> Iterator[Path]:
+    """A git-ignored folder for screenshots a person can look at after the run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield ARTIFACTS
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
+        print(f"\n*** NOTE: no Chromium at {CHROMIUM}; browser tests were skipped. ***")

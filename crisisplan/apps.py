@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CrisisPlanConfig(AppConfig):
+    name = "crisisplan"
+    verbose_name = "Crisis plans"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HotlinesConfig(AppConfig):
+    name = "hotlines"
+    verbose_name = "Directory of emergency services"
