@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import handlers as staticfiles_handlers
+from django.contrib.staticfiles.handlers import StaticFilesHandler
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls
 # from such a thread unless told this is fine (it is: the loop only drives the browser).
@@ -23,11 +25,35 @@ TEST_KEYS = (
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _collected_static() -> None:
-    """Collect static files once, so hashed names resolve as they do in production."""
+def _collected_static(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Collect static files once, so hashed names resolve as they do in production.
+
+    Into a folder of this run's own, so that parallel runs and `make run` never see a
+    half-written manifest.
+    """
+    from django.conf import settings
+    from django.core.files.storage import storages
     from django.core.management import call_command
 
+    settings.STATIC_ROOT = str(tmp_path_factory.mktemp("static"))
+    storages._storages.pop("staticfiles", None)
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+class _WhiteNoiseServesStatic(StaticFilesHandler):
+    """live_server would serve /static/ from the finders, which know no hashed names;
+    let whitenoise serve the collected files instead, exactly as in production."""
+
+    def _should_handle(self, path: str) -> bool:
+        return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_uses_whitenoise() -> Iterator[None]:
+    patch = pytest.MonkeyPatch()
+    patch.setattr(staticfiles_handlers, "StaticFilesHandler", _WhiteNoiseServesStatic)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)

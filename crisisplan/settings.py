@@ -28,10 +28,10 @@ def _fail(sentence: str) -> None:
     raise ImproperlyConfigured(sentence)
 
 
-try:
-    DEBUG = env.bool("DEBUG", default=False)
-except ValueError:
+_debug = env.str("DEBUG", default="false").strip().lower()
+if _debug not in {"true", "false", "1", "0", "yes", "no", "on", "off", ""}:
     _fail("DEBUG must be true or false.")
+DEBUG = _debug in {"true", "1", "yes", "on"}
 
 # --- secrets and hosts -------------------------------------------------------------
 
@@ -82,8 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "crisisplan.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "crisisplan.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
@@ -118,8 +118,11 @@ try:
     }
 except (ImproperlyConfigured, ValueError, KeyError) as exc:
     _fail(f"DATABASE_URL is malformed ({exc.__class__.__name__}): e.g. postgres://user@host/db.")
-if not DATABASES["default"].get("ENGINE"):
-    _fail("DATABASE_URL is malformed: its scheme is not a database Django knows.")
+if DATABASES["default"].get("ENGINE") not in {
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+}:
+    _fail("DATABASE_URL is malformed: use postgres://... (or sqlite:///... for local use).")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -22,6 +22,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("directory/", include("hotlines.urls")),
+    path("", include("crisisplan.plan_urls")),
     path("", include("clients.urls")),
 ]
 
