@@ -1,0 +1,571 @@
+"""The directory of emergency services: services, their contact methods and hours.
+
+Plans refer to services by id and never copy a number, so a correction made here reaches
+every plan at once. Lookup for a place: `Service.objects.help_for_region(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models, transaction
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.utils import timezone
+
+from hotlines import hours as hours_lib
+from hotlines.phones import (
+    PHONE_HELP,
+    join_instructions,
+    sms_href,
+    tel_href,
+    validate_phone,
+)
+from hotlines.regions import (
+    EmergencyFallback,
+    country_name,
+    default_timezone,
+    emergency_fallback,
+    language_name,
+    subdivision_name,
+    validate_country,
+    validate_languages,
+    validate_subdivision,
+    validate_timezone,
+)
+
+STALE_AFTER = timedelta(days=180)
+validate_web_url = URLValidator(schemes=["http", "https"])
+
+
+class Audience(models.TextChoices):
+    """Who a lookup is for: clients see only trustworthy entries, therapists see all."""
+
+    CLIENT = "client", "client"
+    THERAPIST = "therapist", "therapist"
+
+
+class ServiceQuerySet(models.QuerySet["Service"]):
+    def visible_to_clients(self) -> ServiceQuerySet:
+        """Active, and either verified by a curator or imported with high/medium confidence.
+
+        A low-confidence entry reaches clients only once a curator has verified it (and
+        not while it is flagged for review again).
+        """
+        verified = Q(last_verified_at__isnull=False, needs_review=False)
+        trusted = Q(confidence__in=[Service.Confidence.HIGH, Service.Confidence.MEDIUM])
+        return self.filter(verified | trusted, active=True)
+
+    def with_details(self) -> ServiceQuerySet:
+        """Contact methods with their hours, and the verifying curator: 2 extra queries."""
+        return self.select_related("last_verified_by").prefetch_related(
+            Prefetch(
+                "contact_methods",
+                queryset=ContactMethod.objects.order_by("position", "id").prefetch_related(
+                    Prefetch("periods", queryset=OpeningPeriod.objects.order_by("weekday", "opens"))
+                ),
+            )
+        )
+
+    def stale(self, now: datetime | None = None) -> ServiceQuerySet:
+        cutoff = (now or timezone.now()) - STALE_AFTER
+        return self.filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff))
+
+    def for_region(
+        self,
+        country: str,
+        subdivision: str = "",
+        *,
+        pinned_ids: Iterable[int] = (),
+        hidden_ids: Iterable[int] = (),
+        audience: str = Audience.CLIENT,
+    ) -> ServiceQuerySet:
+        """The services for a place, in the order a person in crisis needs them.
+
+        Nationwide services of `country` plus those of `subdivision`, plus `pinned_ids`
+        from anywhere; minus `hidden_ids` (an emergency number cannot be hidden). Order:
+        emergency numbers, then pinned services, then crisis lines, text lines, chats and
+        others, each by priority (lower first) and name. For clients only entries
+        visible_to_clients(); for therapists every active entry. Three queries in all
+        (services, contact methods, opening periods), whatever the directory's size.
+        """
+        pinned = [int(pk) for pk in pinned_ids]
+        hidden = [int(pk) for pk in hidden_ids]
+        country = (country or "").upper()
+        region = Q(country=country, subdivision__in={"", subdivision or ""})
+        qs = self.filter(region | Q(pk__in=pinned)) if pinned else self.filter(region)
+        qs = qs.visible_to_clients() if audience == Audience.CLIENT else qs.filter(active=True)
+        if hidden:
+            qs = qs.exclude(Q(pk__in=hidden) & ~Q(kind=Service.Kind.EMERGENCY))
+        kind_rank = Case(
+            When(kind=Service.Kind.EMERGENCY, then=Value(0)),
+            *([When(pk__in=pinned, then=Value(1))] if pinned else []),
+            When(kind=Service.Kind.CRISIS_LINE, then=Value(2)),
+            When(kind=Service.Kind.TEXT_LINE, then=Value(3)),
+            When(kind=Service.Kind.CHAT, then=Value(4)),
+            default=Value(5),
+            output_field=IntegerField(),
+        )
+        return (
+            qs.with_details()
+            .annotate(kind_rank=kind_rank)
+            .order_by("kind_rank", "priority", "subdivision", "name", "pk")
+        )
+
+    def help_for_region(
+        self,
+        country: str,
+        subdivision: str = "",
+        *,
+        pinned_ids: Iterable[int] = (),
+        hidden_ids: Iterable[int] = (),
+        audience: str = Audience.CLIENT,
+    ) -> RegionHelp:
+        """for_region() evaluated, with a fallback when it has no emergency number."""
+        services = list(
+            self.for_region(
+                country,
+                subdivision,
+                pinned_ids=pinned_ids,
+                hidden_ids=hidden_ids,
+                audience=audience,
+            )
+        )
+        has_emergency = any(
+            s.kind == Service.Kind.EMERGENCY and s.country == (country or "").upper()
+            for s in services
+        )
+        return RegionHelp(
+            country=(country or "").upper(),
+            subdivision=subdivision or "",
+            services=services,
+            fallback=None if has_emergency else emergency_fallback((country or "").upper()),
+        )
+
+
+@dataclass(frozen=True)
+class RegionHelp:
+    """The answer to "whom can this person call?" for one place."""
+
+    country: str
+    subdivision: str
+    services: list[Service]
+    # Set when no emergency number of the country is among `services`: show it first.
+    fallback: EmergencyFallback | None
+
+    @property
+    def emergency(self) -> list[Service]:
+        return [s for s in self.services if s.kind == Service.Kind.EMERGENCY]
+
+    @property
+    def others(self) -> list[Service]:
+        return [s for s in self.services if s.kind != Service.Kind.EMERGENCY]
+
+
+class Service(models.Model):
+    class Kind(models.TextChoices):
+        EMERGENCY = "emergency", "emergency number"
+        CRISIS_LINE = "crisis_line", "crisis line"
+        TEXT_LINE = "text_line", "text line"
+        CHAT = "chat", "chat"
+        OTHER = "other", "other"
+
+    class Confidence(models.TextChoices):
+        HIGH = "high", "high"
+        MEDIUM = "medium", "medium"
+        LOW = "low", "low"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    country = models.CharField(
+        max_length=2, validators=[validate_country], help_text="ISO 3166-1 code, e.g. DE."
+    )
+    subdivision = models.CharField(
+        max_length=6,
+        blank=True,
+        help_text="ISO 3166-2 code (e.g. GB-ENG); empty for a nationwide service.",
+    )
+    languages = models.JSONField(
+        default=list, blank=True, help_text='ISO 639-1 codes, e.g. ["en", "fr"].'
+    )
+    topics = models.JSONField(
+        default=list, blank=True, help_text='e.g. ["suicide", "emotional_support"].'
+    )
+    audience = models.CharField(
+        max_length=200, blank=True, help_text="Who it is for, if not everyone (e.g. veterans)."
+    )
+    description = models.TextField(blank=True)
+    source_urls = models.JSONField(default=list, blank=True)
+    confidence = models.CharField(
+        max_length=10,
+        choices=Confidence.choices,
+        default=Confidence.LOW,
+        help_text="How sure the sources are. Low-confidence entries reach clients only "
+        "once verified.",
+    )
+    note = models.TextField(blank=True, help_text="What the sources say and disagree on.")
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+    last_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    needs_review = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    priority = models.PositiveSmallIntegerField(
+        default=100, help_text="Lower comes first within its kind."
+    )
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="IANA timezone of the opening hours; empty: the country's own zone "
+        "(the first one listed, for countries with several).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("country", "subdivision", "priority", "name")
+        constraints = (
+            # The importer's natural key: a re-import updates instead of duplicating.
+            # Its index also serves for_region(): WHERE country = %s AND subdivision IN (...).
+            models.UniqueConstraint(
+                fields=("country", "subdivision", "name", "kind"),
+                name="hotlines_service_natural_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["emergency", "crisis_line", "text_line", "chat", "other"]),
+                name="hotlines_service_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=["high", "medium", "low"]),
+                name="hotlines_service_confidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_verified_by__isnull=True) | Q(last_verified_at__isnull=False),
+                name="hotlines_service_verifier_has_date",
+            ),
+        )
+        indexes = (
+            # The admin's "stale" filter and the oldest-verified-first sort.
+            models.Index(fields=("last_verified_at",), name="hotlines_service_verified_idx"),
+        )
+
+    def __str__(self) -> str:
+        place = f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+        return f"{self.name} ({place})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.timezone:
+            self.timezone = default_timezone(self.country)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "timezone"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.country = (self.country or "").upper()
+        self.subdivision = (self.subdivision or "").upper()
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            validate_subdivision(self.subdivision, self.country)
+        except ValidationError as exc:
+            errors.setdefault("subdivision", []).append(exc)
+        try:
+            validate_languages(self.languages)
+        except ValidationError as exc:
+            errors.setdefault("languages", []).append(exc)
+        for url in self.source_urls or []:
+            try:
+                validate_web_url(url)
+            except ValidationError:
+                errors.setdefault("source_urls", []).append(
+                    ValidationError(f"“{url}” is not a web address.")
+                )
+        if self.last_verified_by_id and not self.last_verified_at:
+            errors.setdefault("last_verified_at", []).append(
+                ValidationError("Give the date of the verification.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    # --- status, for therapists and curators ---------------------------------------
+
+    @property
+    def is_verified(self) -> bool:
+        return self.last_verified_at is not None and not self.needs_review
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        return self.last_verified_at is None or (
+            (now or timezone.now()) - self.last_verified_at > STALE_AFTER
+        )
+
+    def days_since_verified(self, now: datetime | None = None) -> int | None:
+        if self.last_verified_at is None:
+            return None
+        return ((now or timezone.now()) - self.last_verified_at).days
+
+    @property
+    def verified_by_name(self) -> str:
+        return self.last_verified_by.get_full_name() if self.last_verified_by else "a curator"
+
+    @property
+    def status_text(self) -> str:
+        """One line a therapist can trust: verified when and by whom, or what it is."""
+        if self.last_verified_at:
+            day = timezone.localdate(self.last_verified_at)
+            text = f"Verified on {day.day} {day:%B %Y} by {self.verified_by_name}"
+            return f"{text}; needs review again" if self.needs_review else text
+        text = f"Not yet verified; imported with {self.confidence} confidence"
+        return f"{text}, needs review" if self.needs_review else text
+
+    @property
+    def visible_to_clients(self) -> bool:
+        return self.active and (
+            self.is_verified or self.confidence in (self.Confidence.HIGH, self.Confidence.MEDIUM)
+        )
+
+    def mark_verified(self, user: models.Model, now: datetime | None = None) -> None:
+        self.last_verified_at = now or timezone.now()
+        self.last_verified_by = user
+        self.needs_review = False
+        self.save(update_fields=["last_verified_at", "last_verified_by", "needs_review"])
+
+    # --- display --------------------------------------------------------------------
+
+    @property
+    def place_name(self) -> str:
+        name = country_name(self.country)
+        return f"{subdivision_name(self.subdivision)}, {name}" if self.subdivision else name
+
+    @property
+    def language_names(self) -> list[str]:
+        return [language_name(code) for code in self.languages]
+
+    @property
+    def topic_labels(self) -> list[str]:
+        return [topic.replace("_", " ") for topic in self.topics]
+
+    def open_state(self, now: datetime | None = None) -> bool | None:
+        """True if a way to reach it is open now, False if all are closed, None if unknown.
+
+        A website has no opening hours and is left out, unless it is the only method.
+        """
+        methods = list(self.contact_methods.all())
+        live = [m for m in methods if m.kind != ContactMethod.Kind.WEB] or methods
+        states = [m.open_state(now) for m in live]
+        if True in states:
+            return True
+        if None in states or not states:
+            return None
+        return False
+
+
+class ContactMethod(models.Model):
+    class Kind(models.TextChoices):
+        PHONE = "phone", "phone"
+        SMS = "sms", "text message (SMS)"
+        CHAT = "chat", "chat"
+        WEB = "web", "website"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="contact_methods")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(
+        max_length=300,
+        help_text="Phone and SMS: the number as dialled locally. Chat and web: the address.",
+    )
+    instructions = models.CharField(max_length=200, blank=True, help_text="e.g. “then press 1”.")
+    sms_keyword = models.CharField(
+        "SMS keyword", max_length=40, blank=True, help_text="The word to text, e.g. HOME."
+    )
+    always_open = models.BooleanField("24/7", default=False)
+    hours_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Hours as the sources describe them, where they fit no weekly pattern.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(kind__in=["phone", "sms", "chat", "web"]),
+                name="hotlines_contactmethod_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="sms") | Q(sms_keyword=""),
+                name="hotlines_contactmethod_keyword_only_sms",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.display_value}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind in (self.Kind.PHONE, self.Kind.SMS):
+            try:
+                validate_phone(self.value)
+            except ValidationError as exc:
+                raise ValidationError({"value": exc}) from exc
+        elif self.kind in (self.Kind.CHAT, self.Kind.WEB):
+            try:
+                validate_web_url(self.value)
+            except ValidationError as exc:
+                raise ValidationError(
+                    {"value": "Enter a web address starting with https:// or http://."}
+                ) from exc
+        if self.sms_keyword and self.kind != self.Kind.SMS:
+            raise ValidationError({"sms_keyword": "Only a text-message method has a keyword."})
+
+    phone_help = PHONE_HELP
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind in (self.Kind.PHONE, self.Kind.SMS)
+
+    @property
+    def display_value(self) -> str:
+        return join_instructions(self.value, self.instructions) if self.is_number else self.value
+
+    @property
+    def href(self) -> str:
+        if self.kind == self.Kind.PHONE:
+            return tel_href(self.value)
+        if self.kind == self.Kind.SMS:
+            return sms_href(self.value, self.sms_keyword)
+        return self.value
+
+    @property
+    def tel_href(self) -> str:
+        return tel_href(self.value)
+
+    @property
+    def sms_href(self) -> str:
+        return sms_href(self.value, self.sms_keyword)
+
+    # --- hours ----------------------------------------------------------------------
+
+    @property
+    def hours(self) -> hours_lib.Hours:
+        periods = tuple(hours_lib.Period(p.weekday, p.opens, p.closes) for p in self.periods.all())
+        return hours_lib.Hours(always_open=self.always_open, periods=periods)
+
+    @property
+    def hours_spec(self) -> str:
+        """The hours in the weekly format ("24/7", "Mon-Fri 09:00-17:00"), or ""."""
+        return hours_lib.format_hours(self.hours)
+
+    @property
+    def hours_text(self) -> str:
+        return self.hours_spec or self.hours_note
+
+    def open_state(self, now: datetime | None = None) -> bool | None:
+        return hours_lib.is_open(self.hours, self.service.timezone or "UTC", now or timezone.now())
+
+    @transaction.atomic
+    def set_hours(self, hours: hours_lib.Hours) -> None:
+        """Replace this method's hours (it must be saved)."""
+        self.periods.all().delete()
+        OpeningPeriod.objects.bulk_create(
+            OpeningPeriod(contact_method=self, weekday=p.weekday, opens=p.opens, closes=p.closes)
+            for p in hours.periods
+        )
+        if self.always_open != hours.always_open:
+            self.always_open = hours.always_open
+            self.save(update_fields=["always_open"])
+        # Drop a cached prefetch so .hours reflects the change.
+        getattr(self, "_prefetched_objects_cache", {}).pop("periods", None)
+
+
+class OpeningPeriod(models.Model):
+    """One weekly opening: a weekday, when it opens and when it closes.
+
+    `closes` at or before `opens` means it closes the next day (22:00-02:00);
+    00:00 as `closes` means midnight.
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    contact_method = models.ForeignKey(
+        ContactMethod, on_delete=models.CASCADE, related_name="periods"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ("weekday", "opens")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="hotlines_openingperiod_weekday_valid",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class OutdatedReport(models.Model):
+    """A therapist's report that an entry is wrong; curators resolve it in the admin."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        RESOLVED = "resolved", "resolved"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    what_is_wrong = models.TextField("what is wrong")
+    suggested_correction = models.TextField("what it should be", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "resolved"]),
+                name="hotlines_outdatedreport_status_valid",
+            ),
+        )
+        indexes = (
+            # The admin's report list: WHERE status = 'open' ORDER BY created_at DESC.
+            models.Index(fields=("status", "-created_at"), name="hotlines_report_status_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"Report on {self.service.name} ({self.get_status_display()})"
+
+    def resolve(self, user: models.Model, now: datetime | None = None) -> None:
+        self.status = self.Status.RESOLVED
+        self.resolved_by = user
+        self.resolved_at = now or timezone.now()
+        self.save(update_fields=["status", "resolved_by", "resolved_at"])

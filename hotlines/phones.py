@@ -1,0 +1,110 @@
+"""Phone numbers as operators publish them, and the tel:/sms: links made from them.
+
+A directory number is kept as the operator writes it ("116 123", "0800 111 0 111",
+"1-800-668-6868", "800 SAKINA"), because that is what a person recognises and reads out.
+Links are built from it: digits only, a leading + kept, vanity letters turned into the
+digits of a phone keypad (ITU E.161), and the "(0)" trunk prefix dropped from an
+international number. Short codes (112, 1564) have no international form, so numbers
+are not normalised to E.164.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+PHONE_HELP = (
+    "As it is dialled locally: digits with spaces, dashes, dots or brackets, a leading + "
+    "for an international number, e.g. 112, 116 123, 1-800-668-6868 or +44 20 7946 0000."
+)
+
+# Digits and separators, optionally followed by a vanity word in capitals ("800 SAKINA").
+_PHONE_SHAPE = re.compile(r"^\+?[\d(][\d ().\-]*(?:[A-Z]{3,}[A-Z\d .\-]*)?$")
+# A trailing bracket holding words is an instruction, not part of the number:
+# "988 (then press 1)", "808 24 24 24 (option 4)".
+_INSTRUCTIONS = re.compile(r"^(?P<number>.*?)\s*\((?P<instructions>[^()]*[A-Za-z][^()]*)\)$")
+_KEYPAD = {
+    letter: digit
+    for digit, letters in {
+        "2": "ABC",
+        "3": "DEF",
+        "4": "GHI",
+        "5": "JKL",
+        "6": "MNO",
+        "7": "PQRS",
+        "8": "TUV",
+        "9": "WXYZ",
+    }.items()
+    for letter in letters
+}
+MAX_DIGITS = 15  # E.164
+
+
+def split_instructions(text: str) -> tuple[str, str]:
+    """Split "988 (then press 1)" into ("988", "then press 1")."""
+    text = text.strip()
+    match = _INSTRUCTIONS.match(text)
+    if match and match["number"]:
+        return match["number"].strip(), match["instructions"].strip()
+    return text, ""
+
+
+def join_instructions(number: str, instructions: str) -> str:
+    return f"{number} ({instructions})" if instructions else number
+
+
+def dial_string(number: str) -> str:
+    """The characters a phone dials: digits, with a leading + kept."""
+    number = number.strip()
+    international = number.startswith("+")
+    if international:
+        number = number.replace("(0)", "")
+    digits = "".join(_KEYPAD.get(ch, ch) for ch in number if ch.isdigit() or ch in _KEYPAD)
+    return f"+{digits}" if international else digits
+
+
+def validate_phone(number: str) -> None:
+    """Raise ValidationError unless `number` is a number as operators publish them."""
+    value = number.strip()
+    if not value:
+        raise ValidationError("Enter a phone number.", code="required")
+    if not _PHONE_SHAPE.match(value) or value.count("(") != value.count(")"):
+        raise ValidationError(
+            "“%(value)s” is not a phone number. " + PHONE_HELP,
+            code="invalid_phone",
+            params={"value": value},
+        )
+    digits = dial_string(value).lstrip("+")
+    if not 2 <= len(digits) <= MAX_DIGITS:
+        raise ValidationError(
+            "A phone number has between 2 and 15 digits; “%(value)s” has %(count)d.",
+            code="invalid_phone_length",
+            params={"value": value, "count": len(digits)},
+        )
+    if value.startswith("+"):
+        try:
+            possible = phonenumbers.is_possible_number(phonenumbers.parse(dial_string(value)))
+        except phonenumbers.NumberParseException:
+            possible = False
+        if not possible:
+            raise ValidationError(
+                "“%(value)s” is not a possible international number: check the country "
+                "code and the digits.",
+                code="invalid_phone_international",
+                params={"value": value},
+            )
+
+
+def tel_href(number: str) -> str:
+    return f"tel:{dial_string(number)}"
+
+
+def sms_href(number: str, keyword: str = "") -> str:
+    """An RFC 5724 sms: URI, with the keyword as the message body where one is needed."""
+    href = f"sms:{dial_string(number)}"
+    if keyword:
+        href += "?body=" + quote(keyword, safe="")
+    return href

@@ -1,0 +1,164 @@
+"""Countries, subdivisions, languages and timezones, from maintained sources.
+
+Codes are checked against pycountry (ISO 3166-1, ISO 3166-2, ISO 639). A service's
+default timezone comes from the tz database's own country table (zone.tab, shipped with
+the same tz database that zoneinfo reads). For a country with several zones the first
+zone listed is only a guess (the tz database lists the most populous first where the
+geography allows); curators should set the zone of a multi-zone service with limited
+hours. The general emergency number of a country with no entry comes from
+libphonenumber's short-number data (the phonenumbers package).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import phonenumbers
+import pycountry
+from django.core.exceptions import ValidationError
+
+FIND_A_HELPLINE = "https://findahelpline.com/"
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code.upper()) if code else None
+    return getattr(country, "common_name", None) or (country.name if country else code)
+
+
+def subdivision_name(code: str) -> str:
+    subdivision = pycountry.subdivisions.get(code=code) if code else None
+    return subdivision.name if subdivision else code
+
+
+def language_name(code: str) -> str:
+    language = pycountry.languages.get(alpha_2=code) if code else None
+    return language.name if language else code
+
+
+def validate_country(code: str) -> None:
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValidationError(
+            "“%(code)s” is not an ISO 3166-1 country code (two letters, e.g. DE).",
+            code="unknown_country",
+            params={"code": code},
+        )
+
+
+def validate_subdivision(code: str, country: str) -> None:
+    """An ISO 3166-2 code of a subdivision of `country`, or "" for nationwide."""
+    if not code:
+        return
+    subdivision = pycountry.subdivisions.get(code=code)
+    if subdivision is None:
+        raise ValidationError(
+            "“%(code)s” is not an ISO 3166-2 subdivision code (e.g. GB-ENG).",
+            code="unknown_subdivision",
+            params={"code": code},
+        )
+    if subdivision.country_code != country:
+        raise ValidationError(
+            "“%(code)s” is not in %(country)s.",
+            code="subdivision_country",
+            params={"code": code, "country": country},
+        )
+
+
+def validate_languages(codes: list[str]) -> None:
+    if not isinstance(codes, list):
+        raise ValidationError("Languages must be a list of ISO 639-1 codes.")
+    unknown = [c for c in codes if not (isinstance(c, str) and len(c) == 2)]
+    unknown += [c for c in codes if c not in unknown and pycountry.languages.get(alpha_2=c) is None]
+    if unknown:
+        raise ValidationError(
+            "Not ISO 639-1 language codes (two letters, e.g. en): %(codes)s.",
+            code="unknown_language",
+            params={"codes": ", ".join(map(str, unknown))},
+        )
+
+
+def validate_timezone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(name)s” is not an IANA timezone (e.g. Europe/Berlin).",
+            code="unknown_timezone",
+            params={"name": name},
+        )
+
+
+@cache
+def _zones_by_country() -> dict[str, list[str]]:
+    zones: dict[str, list[str]] = {}
+    for folder in zoneinfo.TZPATH:
+        table = Path(folder) / "zone.tab"
+        if table.is_file():
+            for line in table.read_text(encoding="utf-8").splitlines():
+                if line and not line.startswith("#"):
+                    fields = line.split("\t")
+                    zones.setdefault(fields[0], []).append(fields[2])
+            break
+    return zones
+
+
+def zones_for_country(country: str) -> list[str]:
+    return list(_zones_by_country().get(country, []))
+
+
+def default_timezone(country: str) -> str:
+    """The country's zone (its first listed zone if it has several); UTC if unknown."""
+    zones = zones_for_country(country)
+    return zones[0] if zones else "UTC"
+
+
+# The numbers people most often know, tried first; then any other short code.
+_PREFERRED = ("112", "911", "999", "000", "111", "110", "119")
+
+
+@cache
+def general_emergency_number(country: str) -> str | None:
+    """The emergency number libphonenumber knows for `country`, or None."""
+    if not country or country.upper() not in phonenumbers.SUPPORTED_SHORT_REGIONS:
+        return None
+    country = country.upper()
+    candidates = list(_PREFERRED) + [f"{n:0{width}d}" for width in (2, 3) for n in range(10**width)]
+    for number in candidates:
+        if phonenumbers.is_emergency_number(number, country):
+            return number
+    return None
+
+
+@dataclass(frozen=True)
+class EmergencyFallback:
+    """What a page shows when the directory has no emergency number for a place."""
+
+    country: str
+    number: str | None  # None: not known; then only `where_to_look` applies
+    where_to_look_url: str = FIND_A_HELPLINE
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country) if self.country else "this country"
+
+    @property
+    def tel_href(self) -> str:
+        return f"tel:{self.number}" if self.number else ""
+
+    @property
+    def where_to_look(self) -> str:
+        return (
+            f"Our directory has no checked entry for {self.country_name} yet. "
+            "Ask someone nearby or your phone provider for the local emergency number; "
+            "findahelpline.com lists crisis lines by country."
+        )
+
+    @property
+    def source(self) -> str:
+        return (
+            "the general emergency number from libphonenumber's data, not checked by our curators"
+        )
+
+
+def emergency_fallback(country: str) -> EmergencyFallback:
+    return EmergencyFallback(country=country, number=general_emergency_number(country))
