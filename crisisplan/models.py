@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+
+from crisisplan import encryption
+
+if TYPE_CHECKING:
+    from crisisplan.keys import Keyring
 
 
 class UserManager(BaseUserManager["User"]):
@@ -65,3 +72,135 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email).lower()
+
+
+# --- encryption keys ----------------------------------------------------------------
+
+
+class DataKeyQuerySet(models.QuerySet["DataKey"]):
+    def needing_rotation(self, current_kek_id: str) -> DataKeyQuerySet:
+        return self.exclude(kek_id=current_kek_id)
+
+
+class DataKey(models.Model):
+    """A client's data key (DEK), wrapped by a key-encryption key from ENCRYPTION_KEYS.
+
+    See crisisplan/encryption.py for the contract. Deleting a DataKey deletes its client
+    (and what cascades from the client): crypto-shredding.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wrapped = models.BinaryField()
+    # A plaintext copy of the wrapping key's id (also authenticated inside `wrapped`),
+    # so rotation can select the keys still wrapped by an older KEK.
+    kek_id = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[DataKeyQuerySet] = DataKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "data key"
+        indexes: ClassVar = [
+            # rotate_encryption_keys: DataKey.objects.exclude(kek_id=current)
+            models.Index(fields=["kek_id"], name="crisisplan_datakey_kek_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Data key {self.pk}"
+
+    @classmethod
+    def generate(cls) -> DataKey:
+        """A new, unsaved data key wrapped by the current KEK (its DEK cached)."""
+        key = cls()
+        dek = encryption.new_data_key()
+        key.kek_id, wrapped = encryption.wrap_data_key(key.pk, dek)
+        key.wrapped = wrapped
+        key._dek = dek
+        return key
+
+    @property
+    def dek(self) -> bytes:
+        """The unwrapped data key, cached on this instance only."""
+        dek = self.__dict__.get("_dek")
+        if dek is None:
+            dek = encryption.unwrap_data_key(self.pk, bytes(self.wrapped), self.kek_id)
+            self._dek = dek
+        return dek
+
+    def rewrap(self, keyring: Keyring) -> None:
+        """Wrap the same DEK under the keyring's current KEK (caller saves)."""
+        dek = encryption.unwrap_data_key(self.pk, bytes(self.wrapped), self.kek_id, keyring)
+        self.kek_id, self.wrapped = encryption.wrap_data_key(self.pk, dek, keyring)
+        self.rotated_at = timezone.now()
+        self._dek = dek
+
+
+# --- audit log ------------------------------------------------------------------------
+
+
+class AuditLogError(Exception):
+    """The audit log is append-only."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_client(self, client_id: uuid.UUID) -> AuditEventQuerySet:
+        return self.filter(client_id=client_id)
+
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogError("Audit events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which client, and when. Append-only; never holds client data.
+
+    ``detail`` holds non-sensitive facts only: field NAMES, counts, key ids, never values.
+    To add an action, add a member to ``Action`` (and run makemigrations).
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "created"
+        VIEW = "view", "viewed"
+        EDIT = "edit", "edited"
+        EXPORT = "export", "exported"
+        ARCHIVE = "archive", "archived"
+        UNARCHIVE = "unarchive", "unarchived"
+        DELETE = "delete", "deleted"
+        KEY_ROTATION = "key_rotation", "rotated encryption keys"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # No foreign key: the events of a deleted client outlive it.
+    client_id = models.UUIDField(null=True, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "audit event"
+        ordering = ("-created_at", "-id")
+        indexes: ClassVar = [
+            # The client's event list: AuditEvent.objects.for_client(pk).order_by(-created_at)
+            models.Index(fields=["client_id", "-created_at"], name="crisisplan_audit_client_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogError("Audit events cannot be deleted.")

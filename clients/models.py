@@ -1,0 +1,321 @@
+"""Client records. Everything that identifies a client is encrypted (crisisplan.encryption);
+only the owner, the ISO location codes (for the directory lookup), timestamps and the
+archived flag are plaintext.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import pycountry
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models.functions import Concat
+from django.utils import timezone as tz
+
+from crisisplan import audit
+from crisisplan.encryption import (
+    EncryptedBooleanField,
+    EncryptedDateField,
+    EncryptedModel,
+    EncryptedTextField,
+)
+from crisisplan.models import DataKey
+
+# Export hooks: another app adds a section to a client's export (the right-of-access
+# answer) with ``@register_export("plans")`` on a function ``(client) -> JSON value``.
+# The hook runs inside Client.export(), so a decryption failure there aborts the export.
+ExportHook = Callable[["Client"], Any]
+export_hooks: dict[str, ExportHook] = {}
+
+
+def register_export(key: str) -> Callable[[ExportHook], ExportHook]:
+    def decorator(hook: ExportHook) -> ExportHook:
+        if key in export_hooks or key == "client":
+            raise ValueError(f"An export section {key!r} is already registered.")
+        export_hooks[key] = hook
+        return hook
+
+    return decorator
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return country.name if country else code
+
+
+def subdivision_name(code: str) -> str:
+    subdivision = pycountry.subdivisions.get(code=code) if code else None
+    return subdivision.name if subdivision else code
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form for searching names."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class ClientQuerySet(models.QuerySet["Client"]):
+    def for_therapist(self, user: Any) -> ClientQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(therapist=user)
+
+    def active(self) -> ClientQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> ClientQuerySet:
+        return self.filter(archived_at__isnull=False)
+
+    def for_dashboard(self) -> ClientQuerySet:
+        """The dashboard's rows, newest activity first. Later issues add plan and link
+        status here with select_related/prefetch_related/annotate (constant queries)."""
+        return self.select_related("data_key").order_by("-updated_at", "-id")
+
+    def search(self, query: str) -> list[Client]:
+        """Clients whose preferred or full name contains ``query`` (decrypts every name:
+        fine at hundreds of clients a therapist)."""
+        needle = _fold(query.strip())
+        if not needle:
+            return list(self)
+        return [c for c in self if needle in _fold(f"{c.preferred_name} {c.full_name}")]
+
+    def create_for(self, therapist: Any, **fields: Any) -> Client:
+        """Create a client with a new data key of its own; the therapist is the actor."""
+        with transaction.atomic():
+            client = self.model(therapist=therapist, **fields)
+            client.save(force_insert=True)
+            audit.record(therapist, audit.Action.CREATE, client.pk)
+        return client
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        # Deleting clients means destroying their data keys (crypto-shredding); the
+        # clients and their rows go with them by cascade.
+        with transaction.atomic():
+            ids = list(self.values_list("pk", "data_key_id"))
+            for client_id, _key_id in ids:
+                audit.record(None, audit.Action.DELETE, client_id)
+            return DataKey.objects.filter(pk__in=[key_id for _pk, key_id in ids]).delete()
+
+
+class Client(EncryptedModel):
+    """A therapist's client. See crisisplan/encryption.py for how fields are stored."""
+
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
+    )
+    data_key = models.OneToOneField(
+        DataKey, on_delete=models.CASCADE, related_name="client", editable=False
+    )
+
+    preferred_name = EncryptedTextField(
+        "preferred name", max_length=100, help_text="What the client likes to be called."
+    )
+    full_name = EncryptedTextField("full name", max_length=200, blank=True)
+    date_of_birth = EncryptedDateField("date of birth", blank=True)
+    phone = EncryptedTextField("phone", max_length=40, blank=True)
+    email = EncryptedTextField("email", max_length=254, blank=True)
+
+    # Where the client usually is during online sessions. The ISO codes are plaintext:
+    # the directory of emergency services is looked up by them.
+    country = models.CharField("country", max_length=2, help_text="ISO 3166-1 alpha-2 code.")
+    subdivision = models.CharField(
+        "region",
+        max_length=6,
+        blank=True,
+        help_text="ISO 3166-2 code of the state, province or region, e.g. US-CA or GB-ENG.",
+    )
+    street_address = EncryptedTextField("street address", max_length=300, blank=True)
+    city = EncryptedTextField("city", max_length=100, blank=True)
+    timezone = EncryptedTextField("time zone", max_length=64, blank=True)
+    preferred_language = EncryptedTextField("preferred language", max_length=100, blank=True)
+
+    emergency_contact_name = EncryptedTextField("name", max_length=200, blank=True)
+    emergency_contact_relationship = EncryptedTextField("relationship", max_length=100, blank=True)
+    emergency_contact_phone = EncryptedTextField("phone", max_length=40, blank=True)
+    emergency_contact_consent = EncryptedBooleanField(
+        "the client consented to this person being contacted in a crisis", blank=True
+    )
+    emergency_contact_consent_date = EncryptedDateField("date of consent", blank=True)
+
+    other_providers = EncryptedTextField(
+        "other treating providers",
+        max_length=4000,
+        blank=True,
+        help_text="Psychiatrist, GP, other services: names and how to reach them.",
+    )
+    notes = EncryptedTextField("notes", max_length=10000, blank=True)
+
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=tz.now, editable=False)
+    updated_at = models.DateTimeField(default=tz.now, editable=False)
+
+    objects: ClassVar[ClientQuerySet] = ClientQuerySet.as_manager()
+
+    ENCRYPTED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "preferred_name",
+        "full_name",
+        "date_of_birth",
+        "phone",
+        "email",
+        "street_address",
+        "city",
+        "timezone",
+        "preferred_language",
+        "emergency_contact_name",
+        "emergency_contact_relationship",
+        "emergency_contact_phone",
+        "emergency_contact_consent",
+        "emergency_contact_consent_date",
+        "other_providers",
+        "notes",
+    )
+
+    class Meta:
+        verbose_name = "client"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(subdivision="")
+                | models.Q(subdivision__startswith=Concat(models.F("country"), models.Value("-"))),
+                name="clients_client_subdivision_in_country",
+                violation_error_message="The region must be one of the country's regions.",
+            ),
+        ]
+        indexes: ClassVar = [
+            # The dashboard: for_therapist(user).active().order_by("-updated_at")
+            models.Index(
+                fields=["therapist", "archived_at", "-updated_at"],
+                name="clients_client_dashboard_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the name: __str__ reaches the admin's log and error reports.
+        return f"Client {str(self.pk)[:8]}"
+
+    def encryption_context(self) -> tuple[uuid.UUID, DataKey]:
+        return self.pk, self.data_key
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.data_key_id is None:
+            with transaction.atomic():
+                self.data_key = DataKey.generate()
+                self.data_key.save(force_insert=True)
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.country = (self.country or "").strip().upper()
+        self.subdivision = (self.subdivision or "").strip().upper()
+        errors: dict[str, str] = {}
+        if not pycountry.countries.get(alpha_2=self.country):
+            errors["country"] = "Choose a country from the list."
+        elif self.subdivision:
+            subdivision = pycountry.subdivisions.get(code=self.subdivision)
+            if subdivision is None:
+                errors["subdivision"] = (
+                    f"{self.subdivision} is not an ISO 3166-2 region code; codes look like "
+                    f"{self.example_subdivision()}."
+                )
+            elif subdivision.country_code != self.country:
+                errors["subdivision"] = (
+                    f"{self.subdivision} is not a region of {country_name(self.country)}; "
+                    f"its regions look like {self.example_subdivision()}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def example_subdivision(self) -> str:
+        found = pycountry.subdivisions.get(country_code=self.country) or []
+        codes = sorted(s.code for s in found)[:2]
+        return " or ".join(codes) if codes else f"{self.country or 'XX'}-..."
+
+    # -- display --
+
+    @classmethod
+    def field_labels(cls, names: list[str]) -> list[str]:
+        """Human labels of field names (e.g. from an audit event), unknown names skipped."""
+        fields = {f.name: f for f in cls._meta.get_fields() if hasattr(f, "verbose_name")}
+        labels = []
+        for name in names:
+            if name in fields:
+                prefix = "emergency contact " if name.startswith("emergency_contact_") else ""
+                labels.append(prefix + str(fields[name].verbose_name))
+        return labels
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country)
+
+    @property
+    def subdivision_name(self) -> str:
+        return subdivision_name(self.subdivision)
+
+    # -- actions --
+
+    def save_changes(self, actor: Any, fields: list[str]) -> None:
+        """Write the named (edited) fields and record which ones changed, not how."""
+        if not fields:
+            return
+        with transaction.atomic():
+            self.updated_at = tz.now()
+            self.save(update_fields=[*fields, "updated_at"])
+            audit.record(actor, audit.Action.EDIT, self.pk, fields=sorted(fields))
+
+    def archive(self, actor: Any) -> None:
+        with transaction.atomic():
+            self.archived_at = self.updated_at = tz.now()
+            self.save(update_fields=["archived_at", "updated_at"])
+            audit.record(actor, audit.Action.ARCHIVE, self.pk)
+
+    def unarchive(self, actor: Any) -> None:
+        with transaction.atomic():
+            self.archived_at = None
+            self.updated_at = tz.now()
+            self.save(update_fields=["archived_at", "updated_at"])
+            audit.record(actor, audit.Action.UNARCHIVE, self.pk)
+
+    def destroy(self, actor: Any = None) -> tuple[int, dict[str, int]]:
+        """Delete the client by destroying its data key (crypto-shredding); the client's
+        rows go with it by cascade. The audit events stay."""
+        with transaction.atomic():
+            audit.record(actor, audit.Action.DELETE, self.pk)
+            return DataKey.objects.filter(pk=self.data_key_id).delete()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        return self.destroy()
+
+    def export(self) -> dict[str, Any]:
+        """The client's decrypted record and every registered section (e.g. plans), as
+        JSON-ready data. Raises EncryptionError rather than returning a partial record."""
+        record: dict[str, Any] = {
+            "id": str(self.pk),
+            "therapist": self.therapist.email,
+            "country": self.country,
+            "subdivision": self.subdivision,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "archived_at": self.archived_at.isoformat() if self.archived_at else None,
+        }
+        for name in self.ENCRYPTED_FIELDS:
+            value = getattr(self, name)
+            record[name] = value.isoformat() if isinstance(value, datetime.date) else value
+        data: dict[str, Any] = {"client": record}
+        for key, hook in export_hooks.items():
+            data[key] = hook(self)
+        return data
