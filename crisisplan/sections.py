@@ -1,0 +1,739 @@
+"""The content of a crisis plan: its sections, the editor's form data, diffs and hints.
+
+The sections follow the evidence-based safety-planning method of Stanley, B. & Brown,
+G. K. (2012), "Safety Planning Intervention: A Brief Intervention to Mitigate Suicide
+Risk", Cognitive and Behavioral Practice 19(2), 256-264. The titles and prompts are
+our own words; the published form itself is copyrighted and not reproduced. Section 8
+is ours: therapists who work online agree what happens when a session is cut off.
+
+This module is pure (no models, no database). A plan's content is a JSON-serialisable
+dict with one key per *part*; a section has one part (a list) or several (section 5):
+
+    {"warning_signs": [{"text": "..."}], ...,
+     "therapist": {"name": "...", "phone": "...", "after_hours": "..."}, ...}
+
+``PlanContent`` wraps such a dict (tolerant of missing keys, so older versions read
+fine), renders it for the client's page, diffs two contents and computes completeness
+hints. ``EditorState`` parses the editor's POST data (ignoring empty rows, keeping order,
+applying the no-JavaScript "move", "remove" and "add rows" buttons) and renders it back,
+with errors, so that a failed save keeps everything typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from hotlines.phones import tel_href, validate_phone
+
+SCHEMA = 1
+MAX_ITEMS = 30  # per list
+MAX_TEXT = 500  # characters per item
+MAX_NAME = 200
+MAX_PHONE = 40
+MAX_MINUTES = 120
+BLANK_ROWS = 2  # blank rows offered below the filled ones
+MIN_ROWS = 3  # rows offered in an empty list
+ADD_ROWS = 3  # rows the "add more rows" button adds without JavaScript
+MAX_ROWS = 100  # rows read from a POST per list (the rest are not even looked at)
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    kind: str = "text"  # text | longtext | phone | minutes | choice
+    max_length: int = MAX_TEXT
+    choices: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+
+    @property
+    def input_type(self) -> str:
+        return {"phone": "tel", "minutes": "number"}.get(self.kind, "text")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A list of items (``many``) or a single record within a section."""
+
+    key: str
+    label: str
+    fields: tuple[Field, ...]
+    many: bool = True
+    item_noun: str = "item"
+    # A filled row needs one of these fields (e.g. a name for a phone number).
+    needs_one_of: tuple[str, ...] = ()
+    needs_message: str = ""
+    help: str = ""
+
+    def field(self, key: str) -> Field:
+        return next(f for f in self.fields if f.key == key)
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    key: str
+    title: str
+    help: str
+    parts: tuple[Part, ...]
+
+
+def _text(label: str = "Text", help: str = "") -> Field:
+    return Field("text", label, help=help)
+
+
+NAME = Field("name", "Name", max_length=MAX_NAME)
+PHONE = Field("phone", "Phone", kind="phone", max_length=MAX_PHONE)
+
+WHO_CALLS = (
+    ("therapist_calls", "My therapist calls me"),
+    ("client_calls", "I call my therapist"),
+)
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        1,
+        "warning_signs",
+        "Warning signs that a crisis may be starting",
+        "Thoughts, feelings, situations or behaviour that tell the client a crisis may be "
+        "coming, in the client's own words.",
+        (Part("warning_signs", "Warning signs", (_text("Warning sign"),), item_noun="sign"),),
+    ),
+    Section(
+        2,
+        "coping",
+        "Things I can do on my own to cope",
+        "What the client can do alone to take their mind off things or calm down.",
+        (Part("coping", "Things I can do", (_text("Thing I can do"),), item_noun="thing"),),
+    ),
+    Section(
+        3,
+        "distractions",
+        "People and places that help me take my mind off things",
+        "People to be with (a name and a phone number) or places to go (a place).",
+        (
+            Part(
+                "distractions",
+                "People and places",
+                (NAME, PHONE, Field("place", "Place", max_length=MAX_NAME)),
+                item_noun="person or place",
+                needs_one_of=("name", "place"),
+                needs_message="Give a name or a place for this row.",
+            ),
+        ),
+    ),
+    Section(
+        4,
+        "helpers",
+        "People I can ask for help",
+        "Family members or friends the client can ask for help in a crisis.",
+        (
+            Part(
+                "helpers",
+                "People",
+                (NAME, PHONE),
+                item_noun="person",
+                needs_one_of=("name",),
+                needs_message="Give the name of the person with this number.",
+            ),
+        ),
+    ),
+    Section(
+        5,
+        "professionals",
+        "Professionals and services I can contact",
+        "The emergency numbers and crisis lines of the directory for the client's region "
+        "are shown to the client automatically; add or hide directory services below.",
+        (
+            Part(
+                "therapist",
+                "My therapist",
+                (
+                    NAME,
+                    PHONE,
+                    Field("after_hours", "After-hours phone", kind="phone", max_length=MAX_PHONE),
+                    Field("after_hours_note", "When the after-hours number can be used"),
+                ),
+                many=False,
+            ),
+            Part(
+                "professionals",
+                "Other professionals",
+                (NAME, Field("role", "Role", max_length=MAX_NAME), PHONE),
+                item_noun="professional",
+                needs_one_of=("name",),
+                needs_message="Give the name of this professional or service.",
+            ),
+            Part(
+                "emergency_department",
+                "Nearest emergency department",
+                (NAME, Field("address", "Address"), PHONE),
+                many=False,
+            ),
+        ),
+    ),
+    Section(
+        6,
+        "safer",
+        "Making my surroundings safer",
+        "Steps the client agrees to take to make means of harm harder to reach.",
+        (Part("safer", "Steps", (_text("Step"),), item_noun="step"),),
+    ),
+    Section(
+        7,
+        "reasons",
+        "What matters most to me, worth living for",
+        "People, hopes, plans and things that matter to the client.",
+        (Part("reasons", "What matters", (_text("What matters"),), item_noun="thing"),),
+    ),
+    Section(
+        8,
+        "session_cut_off",
+        "If our online session is cut off",
+        "What happens when the connection drops during an online session. The client's "
+        "usual location and emergency contact come from the client record.",
+        (
+            Part(
+                "session_cut_off",
+                "Agreement",
+                (
+                    Field("who_calls", "Who calls whom", kind="choice", choices=WHO_CALLS),
+                    Field(
+                        "number",
+                        "On which number",
+                        kind="phone",
+                        max_length=MAX_PHONE,
+                        help="The number to call or to be called on.",
+                    ),
+                    Field(
+                        "minutes",
+                        "After how many minutes",
+                        kind="minutes",
+                        max_length=4,
+                        help=f"A whole number from 1 to {MAX_MINUTES}.",
+                    ),
+                    Field(
+                        "emergency_contact_when",
+                        "When the therapist contacts my emergency contact",
+                        kind="longtext",
+                    ),
+                    Field(
+                        "emergency_services_when",
+                        "When the therapist contacts emergency services",
+                        kind="longtext",
+                    ),
+                ),
+                many=False,
+            ),
+        ),
+    ),
+)
+
+PARTS: dict[str, Part] = {part.key: part for section in SECTIONS for part in section.parts}
+
+
+def _clean_str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _blank_row(part: Part) -> dict[str, str]:
+    return {f.key: "" for f in part.fields}
+
+
+def _normalise_row(part: Part, row: Any) -> dict[str, str]:
+    row = row if isinstance(row, Mapping) else {}
+    return {f.key: _clean_str(row.get(f.key)) for f in part.fields}
+
+
+def _is_blank(row: Mapping[str, str]) -> bool:
+    return not any(row.values())
+
+
+def choice_label(field_: Field, value: str) -> str:
+    return dict(field_.choices).get(value, value)
+
+
+# --- the content of one version ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a section as a person reads it, with its phone numbers."""
+
+    text: str
+    phones: tuple[tuple[str, str, str], ...] = ()  # (label, number, tel: href)
+    label: str = ""  # a record's field label ("After-hours phone")
+
+    def __str__(self) -> str:
+        parts = [self.text] if self.text else []
+        parts += [f"{label}: {number}" if label else number for label, number, _ in self.phones]
+        line = " — ".join(parts)
+        return f"{self.label}: {line}" if self.label else line
+
+
+@dataclass(frozen=True)
+class DisplayPart:
+    label: str
+    items: list[Item]
+
+
+@dataclass(frozen=True)
+class DisplaySection:
+    section: Section
+    parts: list[DisplayPart]
+
+    @property
+    def title(self) -> str:
+        return self.section.title
+
+
+class PlanContent:
+    """The (already validated) content of one version: a JSON-serialisable dict."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        data = data if isinstance(data, Mapping) else {}
+        self.data: dict[str, Any] = {"schema": SCHEMA}
+        for part in PARTS.values():
+            value = data.get(part.key)
+            if part.many:
+                rows = value if isinstance(value, list) else []
+                normal = (_normalise_row(part, row) for row in rows)
+                self.data[part.key] = [row for row in normal if not _is_blank(row)]
+            else:
+                self.data[part.key] = _normalise_row(part, value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PlanContent) and self.data == other.data
+
+    def __hash__(self) -> int:  # pragma: no cover - content is not used as a key
+        return id(self)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.data
+
+    def rows(self, part_key: str) -> list[dict[str, str]]:
+        value = self.data[part_key]
+        return value if PARTS[part_key].many else ([] if _is_blank(value) else [value])
+
+    def is_empty(self) -> bool:
+        return not any(self.rows(key) for key in PARTS)
+
+    # -- reading --
+
+    def items(self, part: Part) -> list[Item]:
+        """The part's lines: one per list item, or one per filled field of a record."""
+        if part.many:
+            return [_list_item(part, row) for row in self.data[part.key]]
+        record = self.data[part.key]
+        if part.key == "session_cut_off":
+            return _cut_off_items(part, record)
+        items = []
+        for f in part.fields:
+            value = record[f.key]
+            if not value:
+                continue
+            if f.kind == "phone":
+                items.append(Item("", ((f.label, value, tel_href(value)),), label=""))
+            else:
+                items.append(Item(value, label=f.label if f.key != "name" else ""))
+        return items
+
+    def display_sections(self) -> list[DisplaySection]:
+        """Sections with content, in order, for reading; empty ones are left out."""
+        shown = []
+        for section in SECTIONS:
+            parts = [DisplayPart(part.label, self.items(part)) for part in section.parts]
+            parts = [p for p in parts if p.items]
+            if parts:
+                shown.append(DisplaySection(section, parts))
+        return shown
+
+    # -- comparing --
+
+    def diff(self, newer: PlanContent) -> list[SectionDiff]:
+        """Per section, what ``newer`` added and removed compared with this content."""
+        sections = []
+        for section in SECTIONS:
+            parts = []
+            for part in section.parts:
+                old = [str(item) for item in self.items(part)]
+                new = [str(item) for item in newer.items(part)]
+                parts.append(PartDiff.of(part, old, new))
+            sections.append(SectionDiff(section, parts))
+        return sections
+
+    # -- completeness --
+
+    def hints(self, *, has_emergency_contact: bool, has_location: bool) -> list[str]:
+        """What a careful therapist would want to add; warnings, never blocks."""
+        hints = []
+        if not self.data["helpers"]:
+            hints.append("Section 4 names no person the client can ask for help.")
+        therapist = self.data["therapist"]
+        ed = self.data["emergency_department"]
+        has_professional = bool(
+            therapist["phone"]
+            or therapist["after_hours"]
+            or any(row["phone"] for row in self.data["professionals"])
+            or ed["phone"]
+        )
+        if not has_professional:
+            hints.append("Section 5 has no phone number of a professional or service.")
+        if _is_blank(self.data["session_cut_off"]):
+            hints.append("Section 8 does not say what happens if an online session is cut off.")
+        if not has_emergency_contact:
+            hints.append("The client record has no emergency contact.")
+        if not has_location:
+            hints.append("The client record does not say where the client usually is.")
+        return hints
+
+
+def _list_item(part: Part, row: Mapping[str, str]) -> Item:
+    if part.key == "professionals":
+        text = row["name"] + (f" ({row['role']})" if row["role"] else "")
+    elif part.key == "distractions":
+        text = " — ".join(v for v in (row["name"], row["place"]) if v)
+    elif "name" in row:
+        text = row["name"]
+    else:
+        text = row["text"]
+    phone = row.get("phone", "")
+    return Item(text, (("", phone, tel_href(phone)),) if phone else ())
+
+
+def _cut_off_items(part: Part, record: Mapping[str, str]) -> list[Item]:
+    items = []
+    if record["who_calls"]:
+        items.append(Item(choice_label(part.field("who_calls"), record["who_calls"])))
+    if record["number"]:
+        number = record["number"]
+        items.append(Item("", (("On this number", number, tel_href(number)),)))
+    if record["minutes"]:
+        minutes = record["minutes"]
+        unit = "minute" if minutes == "1" else "minutes"
+        items.append(Item(f"If we cannot reconnect within {minutes} {unit}."))
+    for key in ("emergency_contact_when", "emergency_services_when"):
+        if record[key]:
+            items.append(Item(record[key], label=part.field(key).label))
+    return items
+
+
+def _multiset_minus(a: list[str], b: list[str]) -> list[bool]:
+    """For each element of ``a``, whether it is left over after matching it against ``b``."""
+    pool = Counter(b)
+    flags = []
+    for value in a:
+        if pool[value]:
+            pool[value] -= 1
+            flags.append(False)
+        else:
+            flags.append(True)
+    return flags
+
+
+@dataclass(frozen=True)
+class PartDiff:
+    part: Part
+    before: list[tuple[str, bool]]  # (line, removed)
+    after: list[tuple[str, bool]]  # (line, added)
+
+    @classmethod
+    def of(cls, part: Part, old: list[str], new: list[str]) -> PartDiff:
+        return cls(
+            part,
+            list(zip(old, _multiset_minus(old, new), strict=True)),
+            list(zip(new, _multiset_minus(new, old), strict=True)),
+        )
+
+    @property
+    def removed(self) -> list[str]:
+        return [line for line, gone in self.before if gone]
+
+    @property
+    def added(self) -> list[str]:
+        return [line for line, new in self.after if new]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removed or self.added)
+
+
+@dataclass(frozen=True)
+class SectionDiff:
+    section: Section
+    parts: list[PartDiff]
+
+    @property
+    def changed(self) -> bool:
+        return any(p.changed for p in self.parts)
+
+    @property
+    def added(self) -> list[str]:
+        return [line for p in self.parts for line in p.added]
+
+    @property
+    def removed(self) -> list[str]:
+        return [line for p in self.parts for line in p.removed]
+
+
+def changed_sections(diff: Iterable[SectionDiff]) -> list[SectionDiff]:
+    return [s for s in diff if s.changed]
+
+
+# --- the editor ------------------------------------------------------------------------
+
+_ROW_NAME = re.compile(r"^(?P<part>[a-z_]+)-(?P<index>\d{1,4})-(?P<field>[a-z_]+)$")
+_ACTION = re.compile(r"^(?P<part>[a-z_]+):(?:(?P<index>\d{1,4}):(?P<verb>up|down|remove)|add)$")
+
+
+@dataclass
+class FieldView:
+    field: Field
+    name: str
+    id: str
+    value: str
+    error: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.field.label
+
+
+@dataclass
+class RowView:
+    index: str
+    number: str
+    fields: list[FieldView]
+    error: str = ""
+    first: bool = False
+    last: bool = False
+
+
+@dataclass
+class PartView:
+    part: Part
+    rows: list[RowView] = field(default_factory=list)
+    template: RowView | None = None  # a blank row for the JavaScript to clone
+    record: list[FieldView] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def limits(self) -> str:
+        longest = max(f.max_length for f in self.part.fields)
+        return f"Up to {MAX_ITEMS} {self.part.item_noun}s, each up to {longest} characters."
+
+
+@dataclass
+class SectionView:
+    section: Section
+    parts: list[PartView]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(
+            p.error
+            or any(r.error or any(f.error for f in r.fields) for r in p.rows)
+            or any(f.error for f in p.record)
+            for p in self.parts
+        )
+
+
+class EditorState:
+    """What the editor holds: the rows as typed (blanks too) and their errors.
+
+    ``content`` is the cleaned content (empty rows dropped, order kept); it is only to be
+    saved when ``is_valid`` and no row action (move, remove, add rows) was requested.
+    """
+
+    def __init__(
+        self,
+        rows: dict[str, list[dict[str, str]]],
+        records: dict[str, dict[str, str]],
+        blanks: dict[str, int] | None = None,
+        action: str = "",
+    ) -> None:
+        self.rows = rows  # filled rows per list part, in order
+        self.records = records
+        self.blanks = blanks or {}
+        self.action = action
+        self.errors: dict[tuple[str, int | None, str], str] = {}
+        self.part_errors: dict[str, str] = {}
+        self._validate()
+
+    # -- building --
+
+    @classmethod
+    def from_content(cls, content: PlanContent) -> EditorState:
+        rows = {k: [dict(r) for r in content.data[k]] for k, p in PARTS.items() if p.many}
+        records = {k: dict(content.data[k]) for k, p in PARTS.items() if not p.many}
+        return cls(rows, records)
+
+    @classmethod
+    def from_post(cls, post: Mapping[str, Any]) -> EditorState:
+        raw: dict[str, dict[int, dict[str, str]]] = {k: {} for k, p in PARTS.items() if p.many}
+        records = {k: _blank_row(p) for k, p in PARTS.items() if not p.many}
+        for name in post:
+            match = _ROW_NAME.match(name)
+            if match:
+                part = PARTS.get(match["part"])
+                index = int(match["index"])
+                if (
+                    part is None
+                    or not part.many
+                    or match["field"] not in raw[part.key].get(index, _blank_row(part))
+                ):
+                    continue
+                if index not in raw[part.key] and len(raw[part.key]) >= MAX_ROWS:
+                    continue
+                raw[part.key].setdefault(index, _blank_row(part))[match["field"]] = _clean_str(
+                    post.get(name)
+                )
+                continue
+            part_key, _, field_key = name.partition("-")
+            part = PARTS.get(part_key)
+            if part is not None and not part.many and field_key in records[part_key]:
+                records[part_key][field_key] = _clean_str(post.get(name))
+
+        action = _clean_str(post.get("row_action"))
+        # Rows in the order the browser sent them (document order), not by index: the
+        # JavaScript reorders rows without renaming them, and adds rows with new indices.
+        ordered = {k: list(raw[k].values()) for k in raw}
+        indices = {k: list(raw[k]) for k in raw}
+        match = _ACTION.match(action)
+        if match and match["part"] in ordered:
+            key = match["part"]
+            if match["verb"] and int(match["index"]) in indices[key]:
+                at = indices[key].index(int(match["index"]))
+                rows = ordered[key]
+                if match["verb"] == "remove":
+                    del rows[at]
+                elif match["verb"] == "up" and at > 0:
+                    rows[at - 1], rows[at] = rows[at], rows[at - 1]
+                elif match["verb"] == "down" and at < len(rows) - 1:
+                    rows[at + 1], rows[at] = rows[at], rows[at + 1]
+        elif action:
+            action = ""  # an unknown action is ignored; the form is saved as usual
+        blanks = {}
+        for key, rows in ordered.items():
+            blanks[key] = sum(1 for row in rows if _is_blank(row))
+            if match and match["part"] == key and not match["verb"]:
+                blanks[key] += ADD_ROWS
+        filled = {k: [r for r in rows if not _is_blank(r)] for k, rows in ordered.items()}
+        return cls(filled, records, blanks, action)
+
+    # -- validating --
+
+    def _validate(self) -> None:
+        for key, rows in self.rows.items():
+            part = PARTS[key]
+            if len(rows) > MAX_ITEMS:
+                extra = len(rows) - MAX_ITEMS
+                self.part_errors[key] = (
+                    f"At most {MAX_ITEMS} {part.item_noun}s: there are {len(rows)}; remove {extra}."
+                )
+            for index, row in enumerate(rows):
+                self._validate_row(part, index, row)
+                if part.needs_one_of and not any(row[k] for k in part.needs_one_of):
+                    self.errors[(key, index, "")] = part.needs_message
+        for key, record in self.records.items():
+            self._validate_row(PARTS[key], None, record)
+
+    def _validate_row(self, part: Part, index: int | None, row: Mapping[str, str]) -> None:
+        for f in part.fields:
+            value = row[f.key]
+            if not value:
+                continue
+            message = _field_error(f, value)
+            if message:
+                self.errors[(part.key, index, f.key)] = message
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors and not self.part_errors
+
+    @property
+    def wants_save(self) -> bool:
+        return not self.action
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + len(self.part_errors)
+
+    @property
+    def content(self) -> PlanContent:
+        return PlanContent({**self.rows, **self.records})
+
+    # -- rendering --
+
+    def sections(self) -> list[SectionView]:
+        return [SectionView(s, [self._part_view(p) for p in s.parts]) for s in SECTIONS]
+
+    def _part_view(self, part: Part) -> PartView:
+        if not part.many:
+            record = self.records[part.key]
+            return PartView(
+                part,
+                record=[
+                    FieldView(
+                        f,
+                        f"{part.key}-{f.key}",
+                        f"id_{part.key}-{f.key}",
+                        record[f.key],
+                        self.errors.get((part.key, None, f.key), ""),
+                    )
+                    for f in part.fields
+                ],
+            )
+        rows = self.rows[part.key]
+        wanted = self.blanks.get(part.key, 0)
+        blanks = max(wanted, BLANK_ROWS, MIN_ROWS - len(rows))
+        blanks = min(blanks, max(0, MAX_ROWS - len(rows)))
+        all_rows = [*rows, *(_blank_row(part) for _ in range(blanks))]
+        views = [self._row_view(part, str(i), row, i) for i, row in enumerate(all_rows)]
+        if views:
+            views[0].first = True
+            views[-1].last = True
+        template = self._row_view(part, "__prefix__", _blank_row(part), None)
+        return PartView(part, views, template, error=self.part_errors.get(part.key, ""))
+
+    def _row_view(
+        self, part: Part, index: str, row: Mapping[str, str], position: int | None
+    ) -> RowView:
+        fields = [
+            FieldView(
+                f,
+                f"{part.key}-{index}-{f.key}",
+                f"id_{part.key}-{index}-{f.key}",
+                row[f.key],
+                self.errors.get((part.key, position, f.key), "") if position is not None else "",
+            )
+            for f in part.fields
+        ]
+        number = str(position + 1) if position is not None else ""
+        error = self.errors.get((part.key, position, ""), "") if position is not None else ""
+        return RowView(index, number, fields, error)
+
+
+def _field_error(f: Field, value: str) -> str:
+    if len(value) > f.max_length:
+        return (
+            f"{f.label}: at most {f.max_length} characters; this has {len(value)} "
+            f"(shorten it by {len(value) - f.max_length})."
+        )
+    if f.kind == "phone":
+        try:
+            validate_phone(value)
+        except ValidationError as exc:
+            return f"{f.label}: " + " ".join(exc.messages)
+    elif f.kind == "minutes":
+        if not value.isdigit() or not 1 <= int(value) <= MAX_MINUTES:
+            return f"{f.label}: give a whole number of minutes from 1 to {MAX_MINUTES}."
+    elif f.kind == "choice" and value not in dict(f.choices):
+        return f"{f.label}: choose one of the options."
+    return ""
