@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import validate_email
 
 from clients.models import Client, country_choices
+from crisisplan.encryption import EncryptedModelFormMixin
 
 
 @lru_cache(maxsize=1)
@@ -17,7 +18,7 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [("", "—"), *((z, z.replace("_", " ")) for z in zones)]
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
     """Create and edit a client. Country and region are validated by Client.clean()."""
 
     country = forms.ChoiceField(label="Country", choices=())

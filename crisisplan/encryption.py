@@ -49,7 +49,9 @@ Fields (``EncryptedTextField``, ``EncryptedJSONField``, ``EncryptedDateField``,
       ``TypeError`` instead of writing or comparing plaintext. (``update()`` with a
       ``Ciphertext`` is accepted, but a value moved that way will not decrypt.)
     - ``values()``/``values_list()`` return ``Ciphertext`` (ciphertext, explicitly typed).
-    - ``dumpdata`` writes the base64 of the stored ciphertext, never plaintext.
+    - ``dumpdata`` writes the base64 of the stored ciphertext, never plaintext:
+      ``value_from_object()`` returns ciphertext (so ModelForms use
+      :class:`EncryptedModelFormMixin` for their initial values).
     - ``loaddata`` stores the fixture's ciphertext as-is; it decrypts only at the same
       model, field, pk and client, with the same DataKey (also from the fixture).
 """
@@ -73,6 +75,8 @@ from django.conf import settings
 from django.core import checks
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 
 if TYPE_CHECKING:
     from crisisplan.keys import Keyring
@@ -98,6 +102,10 @@ class DecryptionError(EncryptionError):
 
 class UnknownKeyError(DecryptionError):
     """The key a value was encrypted with is not available; the message names its id."""
+
+
+class MissingContext(EncryptionError):
+    """The row has no primary key, client or data key yet, so it cannot be bound."""
 
 
 # --- statistics (tests assert how many values a page decrypts) ------------------------
@@ -313,7 +321,7 @@ class EncryptedField(models.Field):
     def _context(self, instance: Any) -> tuple[bytes, DataKey, str]:
         client_id, data_key = instance.encryption_context()
         if instance.pk is None or client_id is None or data_key is None:
-            raise EncryptionError(
+            raise MissingContext(
                 f"{self.model._meta.label}.{self.name}: the row has no id, client or data key."
             )
         label = self.model._meta.label
@@ -394,11 +402,24 @@ class EncryptedField(models.Field):
     def clean_plaintext(self, value: Any) -> Any:
         return value
 
-    def value_to_string(self, obj: Any) -> str:
-        """dumpdata: the base64 of the ciphertext, encrypting a value not yet stored."""
+    def value_from_object(self, obj: Any) -> Ciphertext | None:
+        """The ciphertext, never the plaintext: serializers (dumpdata) call this and would
+        pass a date, number or None through as it is. A value not stored yet is encrypted;
+        a row that cannot be bound yet (no data key) gives None. ModelForms take plaintext
+        initial values through :class:`EncryptedModelFormMixin`."""
         value = obj.__dict__.get(self.attname, self.get_default())
-        if not isinstance(value, Ciphertext):
-            value = self.encrypt(obj, value)
+        if isinstance(value, Ciphertext):
+            return value
+        try:
+            return self.encrypt(obj, value)
+        except MissingContext:
+            return None
+
+    def value_to_string(self, obj: Any) -> str:
+        """dumpdata: the base64 of the ciphertext."""
+        value = self.value_from_object(obj)
+        if value is None:
+            raise MissingContext(f"{self.model._meta.label}.{self.name}: an unsaved row.")
         return base64.b64encode(value).decode("ascii")
 
     def formfield(self, **kwargs: Any) -> forms.Field | None:
@@ -491,8 +512,24 @@ class EncryptedBooleanField(EncryptedField):
         return super().formfield(**{"required": False, **kwargs})
 
 
+class EncryptedModelFormMixin:
+    """For a ModelForm over a model with encrypted fields: initial values are the
+    decrypted attributes (``value_from_object`` gives ciphertext, see above)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        instance = kwargs.get("instance")
+        if instance is not None:
+            plaintext = {
+                f.name: getattr(instance, f.attname)
+                for f in instance._meta.concrete_fields
+                if isinstance(f, EncryptedField)
+            }
+            kwargs["initial"] = {**plaintext, **(kwargs.get("initial") or {})}
+        super().__init__(*args, **kwargs)
+
+
 class EncryptedModel(models.Model):
-    """Base for models with encrypted fields: a UUID pk and the loaddata hand-through.
+    """Base for models with encrypted fields: a UUID pk, and loaddata support.
 
     Subclasses implement ``encryption_context(self) -> tuple[client_id, DataKey]``.
     """
@@ -505,9 +542,17 @@ class EncryptedModel(models.Model):
     def encryption_context(self) -> tuple[uuid.UUID | None, DataKey]:
         raise NotImplementedError
 
-    def save_base(self, *args: Any, raw: bool = False, **kwargs: Any) -> None:
-        self._encryption_raw_save = raw
-        try:
-            super().save_base(*args, raw=raw, **kwargs)
-        finally:
-            self._encryption_raw_save = False
+
+# loaddata saves with save_base(raw=True), which reads attributes instead of calling
+# pre_save; during that save the descriptor hands the fixture's ciphertext through.
+# (Signals, because the deserializer calls models.Model.save_base unbound.)
+@receiver(pre_save)
+def _raw_save_begins(sender: type, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw and isinstance(instance, EncryptedModel):
+        instance._encryption_raw_save = True
+
+
+@receiver(post_save)
+def _raw_save_ends(sender: type, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw and isinstance(instance, EncryptedModel):
+        instance._encryption_raw_save = False
