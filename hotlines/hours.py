@@ -107,12 +107,12 @@ def parse_hours(text: str) -> Hours:
 
 
 def _parse_days(text: str) -> list[int]:
-    text = text.strip().lower()
-    if text in ("daily", "everyday"):
+    text = text.strip()
+    if text.lower() in ("daily", "everyday"):
         return list(range(7))
     days: list[int] = []
     for item in re.split(r"\s*,\s*", text):
-        ends = re.split(r"\s*[-\u2013]\s*", item)
+        ends = [end.lower() for end in re.split(r"\s*[-\u2013]\s*", item)]
         if len(ends) > 2 or not all(end in _DAY_LOOKUP for end in ends):
             raise HoursError(
                 f"“{item}” is not a day or a range of days (use Mon, Tue, Wed, Thu, Fri, "

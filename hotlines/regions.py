@@ -112,8 +112,11 @@ def default_timezone(country: str) -> str:
     return zones[0] if zones else "UTC"
 
 
-# The numbers people most often know, tried first; then any other short code.
+# Tried first: 112, the GSM emergency number that mobile networks answer or redirect in
+# most countries (and the legal one in the EU); in the North American Numbering Plan 911.
+# Then the other well-known general numbers, then any short code libphonenumber lists.
 _PREFERRED = ("112", "911", "999", "000", "111", "110", "119")
+_PREFERRED_NANP = ("911", *_PREFERRED)
 
 
 @cache
@@ -122,7 +125,10 @@ def general_emergency_number(country: str) -> str | None:
     if not country or country.upper() not in phonenumbers.SUPPORTED_SHORT_REGIONS:
         return None
     country = country.upper()
-    candidates = list(_PREFERRED) + [f"{n:0{width}d}" for width in (2, 3) for n in range(10**width)]
+    nanp = phonenumbers.country_code_for_region(country) == 1
+    candidates = list(_PREFERRED_NANP if nanp else _PREFERRED) + [
+        f"{n:0{width}d}" for width in (2, 3) for n in range(10**width)
+    ]
     for number in candidates:
         if phonenumbers.is_emergency_number(number, country):
             return number

@@ -1,0 +1,169 @@
+"""Whom can this person call? The lookup every client page draws from."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hotlines.models import Audience, ContactMethod, OpeningPeriod, Service
+from hotlines.regions import general_emergency_number
+from hotlines.testing import make_service
+
+pytestmark = pytest.mark.django_db
+
+
+def names(services) -> list[str]:
+    return [s.name for s in services]
+
+
+def test_emergency_numbers_come_first_then_crisis_lines_then_the_rest_by_priority() -> None:
+    make_service("Chat", kind="chat", priority=1)
+    make_service("Line B", priority=20)
+    make_service("Line A", priority=10)
+    make_service("Text", kind="text_line", priority=1)
+    make_service("Other", kind="other", priority=1)
+    make_service("Police", kind="emergency", phone="110", priority=20)
+    make_service("General", kind="emergency", phone="112", priority=10)
+
+    assert names(Service.objects.for_region("DE")) == [
+        "General",
+        "Police",
+        "Line A",
+        "Line B",
+        "Text",
+        "Chat",
+        "Other",
+    ]
+
+
+def test_nationwide_services_plus_the_subdivisions_own() -> None:
+    make_service("Emergency", country="GB", kind="emergency", phone="999")
+    make_service("Samaritans", country="GB", phone="116 123")
+    make_service("NHS 111", country="GB", subdivision="GB-ENG", phone="111")
+    make_service("Breathing Space", country="GB", subdivision="GB-SCT", phone="0800 83 85 87")
+    make_service("Elsewhere", country="IE", phone="116 123")
+
+    # Same kind and priority: nationwide first, then the region's own.
+    assert names(Service.objects.for_region("GB", "GB-ENG")) == [
+        "Emergency",
+        "Samaritans",
+        "NHS 111",
+    ]
+    assert names(Service.objects.for_region("GB")) == ["Emergency", "Samaritans"]
+    assert names(Service.objects.for_region("gb", "GB-SCT")) == [
+        "Emergency",
+        "Samaritans",
+        "Breathing Space",
+    ]
+
+
+def test_clients_see_trusted_or_verified_entries_only(carol) -> None:
+    make_service("High", confidence="high")
+    make_service("Medium", confidence="medium")
+    low = make_service("Low", confidence="low")
+    make_service("Inactive", confidence="high", active=False)
+
+    assert names(Service.objects.for_region("DE")) == ["High", "Medium"]
+    therapist_view = Service.objects.for_region("DE", audience=Audience.THERAPIST)
+    assert names(therapist_view) == ["High", "Low", "Medium"]
+
+    low.mark_verified(carol)
+    assert "Low" in names(Service.objects.for_region("DE"))
+    assert Service.objects.get(pk=low.pk).visible_to_clients
+
+    # Flagged for review again (e.g. re-imported with a change): hidden again.
+    Service.objects.filter(pk=low.pk).update(needs_review=True)
+    assert "Low" not in names(Service.objects.for_region("DE"))
+
+
+def test_pinned_services_follow_the_emergency_numbers_and_hidden_ones_drop_out() -> None:
+    make_service("Emergency", kind="emergency", phone="112")
+    line = make_service("Line", priority=1)
+    abroad = make_service("Therapist's own line", country="AT", phone="142")
+    emergency = Service.objects.get(name="Emergency")
+
+    pinned = Service.objects.for_region("DE", pinned_ids=[abroad.pk])
+    assert names(pinned) == ["Emergency", "Therapist's own line", "Line"]
+
+    hidden = Service.objects.for_region("DE", hidden_ids=[line.pk, emergency.pk])
+    assert names(hidden) == ["Emergency"]  # an emergency number cannot be hidden
+
+
+def test_a_corrected_number_reaches_the_next_lookup() -> None:
+    line = make_service("Line", phone="0800 111 0 111")
+    ContactMethod.objects.filter(service=line, kind="phone").update(value="0800 111 0 222")
+
+    method = Service.objects.for_region("DE")[0].contact_methods.all()[0]
+    assert method.tel_href == "tel:08001110222"
+
+
+def test_a_country_with_nothing_gets_a_clear_fallback() -> None:
+    help_ = Service.objects.help_for_region("NZ")
+    assert help_.services == []
+    assert help_.fallback is not None
+    assert help_.fallback.number == "111"  # from libphonenumber's data, not our own table
+    assert help_.fallback.tel_href == "tel:111"
+    assert "findahelpline.com" in help_.fallback.where_to_look
+    assert "New Zealand" in help_.fallback.where_to_look
+
+    assert general_emergency_number("DE") == "112"
+    assert general_emergency_number("US") == "911"
+    assert Service.objects.help_for_region("AQ").fallback.number is None
+
+
+def test_crisis_lines_without_a_trusted_emergency_number_still_get_the_fallback() -> None:
+    make_service("Line")
+    make_service("Unsure", kind="emergency", phone="112", confidence="low")
+
+    help_ = Service.objects.help_for_region("DE")
+    assert names(help_.services) == ["Line"]
+    assert help_.fallback is not None
+    assert help_.fallback.number == "112"
+
+    make_service("Emergency", kind="emergency", phone="112")
+    help_ = Service.objects.help_for_region("DE")
+    assert help_.fallback is None
+    assert names(help_.emergency) == ["Emergency"]
+    assert names(help_.others) == ["Line"]
+
+
+def _bulk_directory(count: int) -> None:
+    countries = ["DE", "FR", "GB", "US", "JP"]
+    Service.objects.bulk_create(
+        Service(
+            name=f"Service {i}",
+            country=countries[i % len(countries)],
+            kind=Service.Kind.CRISIS_LINE if i % 3 else Service.Kind.EMERGENCY,
+            confidence=Service.Confidence.HIGH,
+            timezone="Europe/Berlin",
+        )
+        for i in range(count)
+    )
+    ids = list(Service.objects.values_list("pk", flat=True))
+    ContactMethod.objects.bulk_create(
+        ContactMethod(service_id=pk, kind="phone", value="0800 111 0 111") for pk in ids
+    )
+    OpeningPeriod.objects.bulk_create(
+        OpeningPeriod(contact_method_id=pk, weekday=0, opens=time(9), closes=time(17))
+        for pk in ContactMethod.objects.values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.parametrize("size", [10, 5_000])
+def test_the_lookup_takes_three_queries_whatever_the_directory_size(size: int) -> None:
+    _bulk_directory(size)
+    pinned = list(Service.objects.filter(country="FR").values_list("pk", flat=True)[:3])
+
+    with CaptureQueriesContext(connection) as queries:
+        help_ = Service.objects.help_for_region("DE", pinned_ids=pinned)
+        for service in help_.services:
+            for method in service.contact_methods.all():
+                assert method.href.startswith("tel:")
+                method.hours_spec  # noqa: B018 (reads the prefetched periods)
+            service.status_text  # noqa: B018 (reads the prefetched verifier)
+
+    assert len(help_.services) == size // 5 + len(pinned)
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
