@@ -202,8 +202,9 @@ class Client(EncryptedModel):
         # Never the name: __str__ reaches the admin's log and error reports.
         return f"Client {str(self.pk)[:8]}"
 
-    def encryption_context(self) -> tuple[uuid.UUID, DataKey]:
-        return self.pk, self.data_key
+    def encryption_context(self) -> tuple[uuid.UUID, DataKey | None]:
+        # No data key before the first save (see save()).
+        return self.pk, (self.data_key if self.data_key_id else None)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding and self.data_key_id is None:

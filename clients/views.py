@@ -81,7 +81,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 def add(request: HttpRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None, instance=Client(therapist=request.user))
+    form = ClientForm(
+        request.POST if request.method == "POST" else None, instance=Client(therapist=request.user)
+    )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ClientForm.Meta.fields}
         client = Client.objects.create_for(request.user, **fields)
@@ -105,7 +107,7 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @decryption_failures_shown
 def edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
-    form = ClientForm(request.POST or None, instance=client)
+    form = ClientForm(request.POST if request.method == "POST" else None, instance=client)
     if request.method == "POST" and form.is_valid():
         client = form.save(commit=False)
         client.save_changes(request.user, list(form.changed_data))
@@ -141,7 +143,7 @@ def unarchive(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @decryption_failures_shown
 def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
-    form = DeleteClientForm(request.POST or None)
+    form = DeleteClientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         client.destroy(request.user)
         messages.success(request, "The client's record was destroyed.")
