@@ -344,13 +344,14 @@ class PlanContent:
                 items.append(Item(value, label=f.label if f.key != "name" else ""))
         return items
 
-    def display_sections(self) -> list[DisplaySection]:
-        """Sections with content, in order, for reading; empty ones are left out."""
+    def display_sections(self, keep: Iterable[str] = ()) -> list[DisplaySection]:
+        """Sections with content, in order, for reading; empty ones are left out, except
+        those named in ``keep`` (section 5 when the directory adds services to it)."""
         shown = []
         for section in SECTIONS:
             parts = [DisplayPart(part.label, self.items(part)) for part in section.parts]
             parts = [p for p in parts if p.items]
-            if parts:
+            if parts or section.key in keep:
                 shown.append(DisplaySection(section, parts))
         return shown
 

@@ -1,7 +1,24 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import functools
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clients.models import Client
+from clients.views import decryption_failures_shown
+from crisisplan.forms import ChangeNoteForm, CompareForm, NextReviewForm
+from crisisplan.models import Plan, PlanVersion, StaleVersion
+from crisisplan.sections import EditorState, PlanContent, changed_sections
+from hotlines.phones import tel_href
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -12,3 +29,325 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without context processors or the request: nothing that failed can
     # fail again here, and no client data can reach the page.
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+# --- crisis plans -----------------------------------------------------------------------
+
+
+def get_plan_for_user(request: HttpRequest, client_pk: uuid.UUID) -> Plan:
+    """The plan of client ``client_pk`` if the logged-in user is its therapist.
+
+    Http404 otherwise, exactly like a missing client: curators and other therapists
+    cannot probe ids. A client without a plan yet gets an unsaved ``Plan`` (saved with
+    its first version). One query: the client, its data key, its plan and the published
+    version come together, ready to decrypt.
+    """
+    client = (
+        Client.objects.for_therapist(request.user)
+        .select_related("data_key", "plan", "plan__published_version")
+        .filter(pk=client_pk)
+        .first()
+    )
+    if client is None:
+        raise Http404("No such client.")
+    try:
+        plan = client.plan
+    except Plan.DoesNotExist:
+        plan = Plan(client=client)
+    plan.client = client
+    if plan.published_version is not None:
+        plan.published_version.plan = plan
+    return plan
+
+
+def get_version_for_user(request: HttpRequest, client_pk: uuid.UUID, number: int) -> PlanVersion:
+    """Version ``number`` of the client's plan (Http404 as get_plan_for_user, or if the
+    plan has no such version)."""
+    plan = get_plan_for_user(request, client_pk)
+    version = plan.version(number)
+    if version is None:
+        raise Http404("No such version.")
+    version.plan = plan
+    return version
+
+
+def _plan_context(plan: Plan, **extra: Any) -> dict[str, Any]:
+    client = plan.client
+    return {
+        "plan": plan,
+        "client": client,
+        "client_name": client.preferred_name,
+        "client_url": reverse("clients:detail", args=[client.pk]),
+        **extra,
+    }
+
+
+def _record_info(client: Client) -> dict[str, str]:
+    place = ", ".join(
+        part
+        for part in (
+            client.city,
+            client.subdivision_name if client.subdivision else "",
+            client.country_name,
+        )
+        if part
+    )
+    name = client.emergency_contact_name
+    if name and client.emergency_contact_relationship:
+        name += f" ({client.emergency_contact_relationship})"
+    phone = client.emergency_contact_phone
+    return {
+        "location": place if client.country else "",
+        "emergency_contact": ", ".join(part for part in (name, phone) if part),
+        "emergency_contact_name": name,
+        "emergency_contact_phone": phone,
+        "emergency_contact_href": tel_href(phone) if phone else "",
+        "edit_url": reverse("clients:edit", args=[client.pk]),
+    }
+
+
+def _render_editor(
+    request: HttpRequest,
+    plan: Plan,
+    editor: EditorState,
+    *,
+    base_version: int,
+    change_note: str = "",
+    change_note_error: str = "",
+    stale: StaleVersion | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    client = plan.client
+    record_info = _record_info(client)
+    hints = editor.content.hints(
+        has_emergency_contact=bool(
+            client.emergency_contact_name and client.emergency_contact_phone
+        ),
+        has_location=bool(client.country and (client.city or client.street_address)),
+    )
+    country = client.country_name
+    context = _plan_context(
+        plan,
+        editor=editor,
+        sections=editor.sections(),
+        base_version=base_version,
+        change_note=change_note,
+        change_note_error=change_note_error,
+        stale=stale,
+        hints=hints,
+        record_info=record_info,
+        directory=plan.directory_choices(),
+        directory_help=(
+            f"Clients see the directory's services for {country} and their region "
+            "automatically. Untick one to hide it from this plan (emergency numbers always "
+            "show); tick another of the country's services to add it. Numbers are kept in "
+            "the directory, so a corrected number shows on the plan at once."
+        ),
+    )
+    return render(request, "crisisplan/editor.html", context, status=status)
+
+
+def _int_or(value: str | None, default: int) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@decryption_failures_shown
+def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    latest = plan.latest_version()
+    current = PlanContent(latest.content if latest else None)
+    if request.method == "GET":
+        return _render_editor(
+            request, plan, EditorState.from_content(current), base_version=plan.current_number
+        )
+
+    editor = EditorState.from_post(request.POST)
+    base = _int_or(request.POST.get("base_version"), -1)
+    note_form = ChangeNoteForm(request.POST)
+    note_ok = note_form.is_valid()
+    note = note_form.cleaned_data["change_note"] if note_ok else request.POST["change_note"]
+    render_again = functools.partial(_render_editor, request, plan, editor, change_note=note)
+    if not editor.wants_save:  # a row button without JavaScript: re-render, save nothing
+        return render_again(base_version=base)
+    if not editor.is_valid or not note_ok:
+        error = "" if note_ok else " ".join(note_form.errors["change_note"])
+        return render_again(base_version=base, change_note_error=error)
+
+    offered = _ids(request.POST.getlist("directory_offered"))
+    shown = _ids(request.POST.getlist("directory_shown"))
+    if base == plan.current_number and editor.content == current and not note:
+        changed = (
+            plan.choose_directory(offered, shown, request.user) if plan.pk and latest else False
+        )
+        messages.info(
+            request,
+            "Directory services updated; the plan's text did not change."
+            if changed
+            else "Nothing changed, so no new version was saved.",
+        )
+        return redirect("plans:edit", client_pk=plan.client.pk)
+    try:
+        with transaction.atomic():
+            version = plan.save_version(request.user, editor.content, base, note)
+            plan.choose_directory(offered, shown, request.user)
+    except StaleVersion as stale:
+        return render_again(base_version=stale.current.number, stale=stale, status=409)
+    messages.success(
+        request,
+        f"Saved as version {version.number}. "
+        + (
+            "The client still sees the published version until you publish this one."
+            if plan.published_version_id
+            else "Publish it to show it to the client."
+        ),
+    )
+    return redirect("plans:edit", client_pk=plan.client.pk)
+
+
+def _ids(values: list[str]) -> set[int]:
+    return {int(v) for v in values if v.isdigit() and len(v) < 12}
+
+
+@login_required
+@require_GET
+@decryption_failures_shown
+def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    versions = [] if plan._state.adding else list(plan.versions_newest_first())
+    for version in versions:
+        version.plan = plan
+    compare = CompareForm(
+        initial={"a": max(plan.current_number - 1, 1), "b": max(plan.current_number, 1)}
+    )
+    review_form = NextReviewForm(initial={"next_review_on": plan.next_review_on})
+    return render(
+        request,
+        "crisisplan/versions.html",
+        _plan_context(plan, versions=versions, compare=compare, review_form=review_form),
+    )
+
+
+@login_required
+@require_GET
+@decryption_failures_shown
+def plan_compare(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    form = CompareForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose two versions to compare.")
+        return redirect("plans:versions", client_pk=plan.client.pk)
+    a, b = form.cleaned_data["a"], form.cleaned_data["b"]
+    found = {}
+    if not plan._state.adding:
+        found = {
+            v.number: v for v in plan.versions.select_related("author").filter(number__in=[a, b])
+        }
+    if a not in found or b not in found:
+        raise Http404("No such version.")
+    older, newer = found[a], found[b]
+    older.plan = newer.plan = plan
+    diff = PlanContent(older.content).diff(PlanContent(newer.content))
+    return render(
+        request,
+        "crisisplan/compare.html",
+        _plan_context(plan, older=older, newer=newer, diff=diff, changed=changed_sections(diff)),
+    )
+
+
+@login_required
+@require_POST
+@decryption_failures_shown
+def plan_restore(request: HttpRequest, client_pk: uuid.UUID, number: int) -> HttpResponse:
+    version = get_version_for_user(request, client_pk, number)
+    plan = version.plan
+    new = plan.restore(version, request.user)
+    messages.success(
+        request,
+        f"Version {number} restored as version {new.number}. It is not published yet.",
+    )
+    return redirect("plans:edit", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+@decryption_failures_shown
+def plan_publish(request: HttpRequest, client_pk: uuid.UUID, number: int) -> HttpResponse:
+    version = get_version_for_user(request, client_pk, number)
+    plan = version.plan
+    plan.publish(version, request.user)
+    messages.success(
+        request,
+        f"Version {number} is published: the client's link shows it from now on.",
+    )
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+@decryption_failures_shown
+def plan_unpublish(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    if plan.published_version_id:
+        plan.unpublish(request.user)
+        messages.success(request, "Unpublished: the client's link shows no plan now.")
+    else:
+        messages.info(request, "The plan was not published.")
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+@decryption_failures_shown
+def plan_review(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    form = NextReviewForm(request.POST)
+    if plan._state.adding:
+        messages.error(request, "Save the plan before setting a review date.")
+    elif not form.is_valid():
+        messages.error(request, " ".join(form.errors["next_review_on"]))
+    else:
+        day = form.cleaned_data["next_review_on"]
+        plan.set_next_review(day, request.user)
+        messages.success(
+            request,
+            f"Next review on {day:%d %B %Y}." if day else "The review date was removed.",
+        )
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+@login_required
+@require_GET
+@decryption_failures_shown
+def plan_preview(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    """The plan as the client will read it: the latest version, or ?version=N."""
+    plan = get_plan_for_user(request, client_pk)
+    number = _int_or(request.GET.get("version"), plan.current_number)
+    version = plan.version(number) if number else None
+    if number and version is None:
+        raise Http404("No such version.")
+    if version is not None:
+        version.plan = plan
+    content = PlanContent(version.content if version else None)
+    context = _plan_context(plan, version=version, **plan_body_context(plan, content))
+    return render(request, "crisisplan/preview.html", context)
+
+
+def plan_body_context(plan: Plan, content: PlanContent) -> dict[str, Any]:
+    """The context of templates/crisisplan/_plan_body.html (the client's page too).
+
+    ``content`` is decrypted by the caller (it may raise EncryptionError; the directory
+    part does not depend on it, see Plan.directory_help).
+    """
+    region_help = plan.directory_help()
+    keep = ("professionals",) if region_help.services or region_help.fallback else ()
+    return {
+        "plan_sections": content.display_sections(keep=keep),
+        "region_help": region_help,
+        "last_reviewed_on": plan.published_at,
+        "cut_off_record": _record_info(plan.client),
+    }
