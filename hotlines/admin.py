@@ -79,8 +79,7 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = (ContactMethodInline,)
     list_display = (
         "name",
-        "country",
-        "subdivision",
+        "place",
         "kind",
         "verification",
         "age",
@@ -123,6 +122,12 @@ class ServiceAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    @admin.display(description="country", ordering="country")
+    def place(self, service: Service) -> str:
+        return (
+            f"{service.country} {service.subdivision}" if service.subdivision else service.country
+        )
 
     @admin.display(description="status")
     def verification(self, service: Service) -> str:

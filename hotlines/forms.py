@@ -145,10 +145,9 @@ class DirectoryFilterForm(forms.Form):
         self.fields["country"].choices = [("", "Choose a country")] + [
             (code, f"{country_name(code)} ({code})") for code in by_name
         ]
-        self.fields["subdivision"].choices = [("", "Nationwide services only")] + [
+        self.fields["subdivision"].choices = [("", "Nationwide only")] + [
             (code, f"{subdivision_name(code)} ({code})") for code in sorted(subdivisions)
         ]
-        self.fields["subdivision"].help_text = "Adds the region's own services."
         self.fields["topic"].choices = [("", "Any topic")] + [
             (topic, topic.replace("_", " ")) for topic in sorted(topics)
         ]
