@@ -60,7 +60,8 @@ def test_delete_destroys_the_data_key_and_the_rows(alice_client: HttpClient, ali
     assert not DataKey.objects.filter(pk=key_id).exists()
     assert Client.objects.filter(pk=other.pk).exists()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM crisisplan_datakey WHERE id = %s", [key_id])
+        db_id = DataKey._meta.pk.get_db_prep_value(key_id, connection)
+        cursor.execute("SELECT COUNT(*) FROM crisisplan_datakey WHERE id = %s", [db_id])
         assert cursor.fetchone()[0] == 0
     # The audit trail outlives the client.
     actions = set(AuditEvent.objects.for_client(client.pk).values_list("action", flat=True))
