@@ -225,3 +225,14 @@ def test_free_text_hours_are_kept_and_structured_hours_round_trip() -> None:
 
 def test_a_byte_order_mark_is_accepted() -> None:
     assert import_csv(b"\xef\xbb\xbf" + csv_text(GOOD).encode("utf-8")).created == 1
+
+
+def test_seed_demo_loads_the_starter_data_idempotently() -> None:
+    from crisisplan.management.commands.seed_demo import Command
+
+    command = Command(stdout=io.StringIO())
+    command.load_directory()
+    command.load_directory()
+
+    assert Service.objects.count() == 147
+    assert "147 unchanged" in command.stdout._out.getvalue()
