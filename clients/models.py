@@ -79,7 +79,8 @@ class ClientQuerySet(models.QuerySet["Client"]):
     def for_dashboard(self) -> ClientQuerySet:
         """The dashboard's rows, newest activity first. Later issues add plan and link
         status here with select_related/prefetch_related/annotate (constant queries)."""
-        return self.select_related("data_key").order_by("-updated_at", "-id")
+        # "plan": each row's plan status and review date (crisisplan.Plan), in the same query.
+        return self.select_related("data_key", "plan").order_by("-updated_at", "-id")
 
     def search(self, query: str) -> list[Client]:
         """Clients whose preferred or full name contains ``query`` (decrypts every name:

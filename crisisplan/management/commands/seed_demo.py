@@ -25,6 +25,8 @@ class Command(BaseCommand):
             therapist = self.demo_therapist()
             self.demo_clients(therapist)
         self.load_directory()
+        with transaction.atomic():
+            self.demo_plan(therapist)
         self.stdout.write(f"login: {therapist.email} {DEMO_PASSWORD}")
 
     def demo_therapist(self) -> User:
@@ -106,3 +108,74 @@ class Command(BaseCommand):
         except ImportFailed as exc:
             raise CommandError(f"The directory's starter data did not import:\n{exc}") from None
         self.stdout.write(f"directory: {result}")
+
+    def demo_plan(self, therapist: User, client_name: str = "Rana") -> None:
+        """A full crisis plan for one demo client: two versions, the latest published
+        (idempotent: a client that has a plan keeps it)."""
+        from clients.models import Client
+        from crisisplan.models import Plan
+        from crisisplan.sections import PlanContent
+
+        client = next(
+            (
+                c
+                for c in Client.objects.for_therapist(therapist).select_related("data_key")
+                if c.preferred_name == client_name
+            ),
+            None,
+        )
+        if client is None or Plan.objects.filter(client=client, current_number__gt=0).exists():
+            self.stdout.write("demo plan: already there")
+            return
+        first = {
+            "warning_signs": [
+                {"text": "I stop answering messages from friends"},
+                {"text": "I lie awake going over the same thoughts"},
+                {"text": "I feel like a burden to my family"},
+            ],
+            "coping": [
+                {"text": "Walk along the Corniche with music on"},
+                {"text": "Cold water on my face, then slow breathing for five minutes"},
+                {"text": "Draw, even if it is only lines"},
+            ],
+            "distractions": [
+                {"name": "Nour", "phone": "+961 3 111 222", "place": ""},
+                {"name": "", "phone": "", "place": "The café below my flat"},
+            ],
+            "helpers": [
+                {"name": "Maya (sister)", "phone": "+961 3 654 321"},
+                {"name": "Karim (friend)", "phone": "+961 71 222 333"},
+            ],
+            "therapist": {
+                "name": "Dr. Demo Therapist",
+                "phone": "+44 20 7946 0000",
+                "after_hours": "+44 20 7946 0999",
+                "after_hours_note": "Weekdays until 22:00 Beirut time; otherwise call 140.",
+            },
+            "professionals": [{"name": "Dr. Salem", "role": "psychiatrist", "phone": "01 123 456"}],
+            "emergency_department": {
+                "name": "Hospital emergency department",
+                "address": "Beirut (nearest to home)",
+                "phone": "140",
+            },
+            "safer": [{"text": "Maya keeps my medication and gives me a week at a time"}],
+            "reasons": [{"text": "My niece Lina"}, {"text": "Finishing my degree"}],
+            "session_cut_off": {
+                "who_calls": "therapist_calls",
+                "number": "+961 3 123 456",
+                "minutes": "5",
+                "emergency_contact_when": "If I cannot reach you within 15 minutes and you "
+                "had said you were not safe, I call Maya.",
+                "emergency_services_when": "If you told me you were in danger and neither you "
+                "nor Maya answer, I call emergency services for your address.",
+            },
+        }
+        plan = Plan(client=client)
+        plan.save_version(therapist, PlanContent(first), 0, "First plan, made together.")
+        second = {
+            **first,
+            "coping": [*first["coping"], {"text": "Make mint tea and sit on the balcony"}],
+        }
+        version = plan.save_version(therapist, PlanContent(second), 1, "Added a coping idea.")
+        plan.publish(version, therapist)
+        self.stdout.write(f"demo plan: {client_name}, 2 versions, version 2 published")
