@@ -37,9 +37,11 @@ Fail closed
 Fields (``EncryptedTextField``, ``EncryptedJSONField``, ``EncryptedDateField``,
 ``EncryptedBooleanField``)
     bytea columns, NOT NULL; every value, including ``""``, ``False`` and ``None``, is
-    encrypted. A model using them has a UUID primary key with a default (so the pk is
-    known before INSERT) and implements the protocol
-    ``encryption_context(self) -> tuple[client_id, DataKey]``.
+    encrypted. A model using them subclasses :class:`EncryptedModel` (a UUID primary key
+    with a default, so the pk is known before INSERT; loaddata support) and implements
+    ``encryption_context(self) -> tuple[client_id, DataKey | None]`` (None before the
+    row has a data key: encrypting then raises :class:`MissingContext`). A system check
+    enforces both. All errors here derive from :class:`EncryptionError`.
     Values loaded from the database are held as :class:`Ciphertext` and decrypted lazily
     on first attribute access (a page showing 20 of 500 rows decrypts 20), then the
     plaintext is cached on the instance. ``Model.save()``/``create()``/``bulk_create()``
