@@ -245,3 +245,17 @@ def test_concurrent_saves_at_the_database_level(alice: Any) -> None:
         thread.join(timeout=30)
     assert sorted(results) == ["saved", "stale"]
     assert list(PlanVersion.objects.filter(plan=plan).values_list("number", flat=True)) == [2, 1]
+
+
+def test_seed_demo_gives_one_client_a_published_plan(settings: Any, db: None) -> None:
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=out)  # idempotent
+    plan = Plan.objects.select_related("client__data_key", "published_version").get()
+    assert plan.client.preferred_name == "Rana"
+    assert plan.current_number == 2 and plan.published_version.number == 2
+    plan.published_version.plan = plan
+    content = PlanContent(plan.published_version.content)
+    assert all(content.rows(key) for key in PARTS), "every section is filled"
+    assert "demo plan: Rana, 2 versions, version 2 published" in out.getvalue()
