@@ -391,7 +391,9 @@ class PlanContent:
         if not has_emergency_contact:
             hints.append("The client record has no emergency contact.")
         if not has_location:
-            hints.append("The client record does not say where the client usually is.")
+            hints.append(
+                "The client record has no city or address for where the client usually is."
+            )
         return hints
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from typing import Any
@@ -116,8 +117,18 @@ def _render_editor(
     change_note_error: str = "",
     stale: StaleVersion | None = None,
     status: int = 200,
+    ticks: tuple[set[int], set[int]] | None = None,
 ) -> HttpResponse:
     client = plan.client
+    directory = plan.directory_choices()
+    if ticks is not None:  # re-rendering a POST: keep the ticks as they were sent
+        offered, shown = ticks
+        directory = [
+            dataclasses.replace(c, shown=c.locked or c.service.pk in shown)
+            if c.service.pk in offered
+            else c
+            for c in directory
+        ]
     record_info = _record_info(client)
     hints = editor.content.hints(
         has_emergency_contact=bool(
@@ -136,7 +147,7 @@ def _render_editor(
         stale=stale,
         hints=hints,
         record_info=record_info,
-        directory=plan.directory_choices(),
+        directory=directory,
         directory_help=(
             f"Clients see the directory's services for {country} and their region "
             "automatically. Untick one to hide it from this plan (emergency numbers always "
@@ -171,15 +182,17 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     note_form = ChangeNoteForm(request.POST)
     note_ok = note_form.is_valid()
     note = note_form.cleaned_data["change_note"] if note_ok else request.POST["change_note"]
-    render_again = functools.partial(_render_editor, request, plan, editor, change_note=note)
+    offered = _ids(request.POST.getlist("directory_offered"))
+    shown = _ids(request.POST.getlist("directory_shown"))
+    render_again = functools.partial(
+        _render_editor, request, plan, editor, change_note=note, ticks=(offered, shown)
+    )
     if not editor.wants_save:  # a row button without JavaScript: re-render, save nothing
         return render_again(base_version=base)
     if not editor.is_valid or not note_ok:
         error = "" if note_ok else " ".join(note_form.errors["change_note"])
         return render_again(base_version=base, change_note_error=error)
 
-    offered = _ids(request.POST.getlist("directory_offered"))
-    shown = _ids(request.POST.getlist("directory_shown"))
     if base == plan.current_number and editor.content == current and not note:
         changed = (
             plan.choose_directory(offered, shown, request.user) if plan.pk and latest else False

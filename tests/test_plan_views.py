@@ -292,6 +292,18 @@ def test_directory_choices_from_the_editor(alice_client: HttpClient, plan: Plan)
     assert "0800 111" in preview and "116 123" not in preview
 
 
+def test_directory_ticks_survive_a_refused_save(alice_client: HttpClient, plan: Plan) -> None:
+    regional = make_service(number="116 123")
+    data = form_data(full_content(2), 1)  # stale: the plan is at version 2
+    data["directory_offered"] = [str(regional.pk)]
+    data["directory_shown"] = []
+    response = alice_client.post(url("edit", plan.client), data)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert f'id="id_directory_{regional.pk}">' in page  # still unticked, as sent
+    assert plan.directory_ids() == (set(), set())  # and nothing applied
+
+
 # --- versions, compare, restore, publish, review --------------------------------------------
 
 
