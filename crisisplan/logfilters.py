@@ -7,10 +7,13 @@ import re
 
 # A private link's path is /p/<token>/...; the token must never reach a log.
 LINK_TOKEN_RE = re.compile(r"(/p/)[^/\s?\"']+")
+# Searches put client names in the query string (/?q=Rana).
+SEARCH_QUERY_RE = re.compile(r"([?&]q=)[^&\s\"']*")
 
 
 def redact(text: str) -> str:
-    return LINK_TOKEN_RE.sub(r"\1[redacted]", text)
+    text = LINK_TOKEN_RE.sub(r"\1[redacted]", text)
+    return SEARCH_QUERY_RE.sub(r"\1[redacted]", text)
 
 
 class RedactTokensFilter(logging.Filter):
