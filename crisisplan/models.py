@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import re
+import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from crisisplan import encryption
@@ -178,6 +183,11 @@ class AuditEvent(models.Model):
         PUBLISH = "publish", "published the plan"
         UNPUBLISH = "unpublish", "unpublished the plan"
         RESTORE = "restore", "restored a plan version"
+        # Private links (issue 6).
+        LINK_CREATE = "link_create", "created the private link"
+        LINK_ROTATE = "link_rotate", "replaced the private link"
+        LINK_REVOKE = "link_revoke", "revoked the private link"
+        LINK_UNLOCK = "link_unlock", "unlocked the private link"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -565,3 +575,275 @@ class PlanVersion(encryption.EncryptedModel):
     @property
     def is_published(self) -> bool:
         return self.plan.published_version_id == self.pk
+
+
+# --- private links ---
+
+
+class LinkError(Exception):
+    """A link operation that cannot be done; the message is for the therapist."""
+
+
+class PrivateLinkQuerySet(models.QuerySet["PrivateLink"]):
+    def current(self) -> PrivateLinkQuerySet:
+        """The links not revoked (at most one per plan); expired ones included."""
+        return self.filter(revoked_at__isnull=True)
+
+
+class PrivateLink(models.Model):
+    """The client's private link to their plan.
+
+    The URL carries a 256-bit token from ``secrets``; only its SHA-256 is stored, so the
+    database (or a backup) cannot give the URL back. A plan has at most one link that is
+    not revoked; creating a new one revokes the old one in the same transaction
+    ("rotate"). Wrong PINs lock the link for a while after PIN_FAILURE_LIMIT tries; the
+    counter lives in this row, so every app process sees the same count.
+    """
+
+    TOKEN_BYTES = 32
+    DEFAULT_EXPIRY_DAYS = 180
+    EXPIRY_CHOICES: ClassVar = [
+        (30, "30 days"),
+        (90, "90 days"),
+        (180, "6 months (recommended)"),
+        (365, "1 year"),
+    ]
+    PIN_FAILURE_LIMIT = 5
+    PIN_LOCK_MINUTES = 15
+    # How long an opened plan stays open in the browser before the landing page again.
+    GRANT_MINUTES = 60
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="links")
+    # The one lookup of every link request: PrivateLink.objects.filter(token_hash=...)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    pin_hash = models.CharField(max_length=200, blank=True)
+    failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[PrivateLinkQuerySet] = PrivateLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "private link"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="crisisplan_privatelink_one_current_per_plan",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Private link of plan {self.plan_id}"
+
+    # --- tokens ---
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @staticmethod
+    def token_is_well_formed(token: str) -> bool:
+        """token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet."""
+        return len(token) == 43 and TOKEN_RE.fullmatch(token) is not None
+
+    @classmethod
+    def find(cls, token: str) -> PrivateLink | None:
+        """The link for a token, usable or not; None for anything unknown or malformed.
+
+        Selects everything the client's pages need in the same query.
+        """
+        if not cls.token_is_well_formed(token):
+            return None
+        return (
+            cls.objects.select_related("plan__client__data_key", "plan__published_version")
+            .filter(token_hash=cls.hash_token(token))
+            .first()
+        )
+
+    @classmethod
+    def issue(
+        cls, plan: Plan, actor: Any, *, days: int = DEFAULT_EXPIRY_DAYS, pin: str = ""
+    ) -> tuple[PrivateLink, str]:
+        """Create the plan's link, revoking the current one; returns (link, token).
+
+        The token is returned once, to be shown to the therapist, and never stored.
+        """
+        from crisisplan.audit import Action, record
+
+        token = secrets.token_urlsafe(cls.TOKEN_BYTES)
+        now = timezone.now()
+        with transaction.atomic():
+            replaced = cls.objects.select_for_update().current().filter(plan=plan)
+            rotated = replaced.update(revoked_at=now) > 0
+            link = cls.objects.create(
+                plan=plan,
+                token_hash=cls.hash_token(token),
+                created_by=actor,
+                created_at=now,
+                expires_at=now + datetime.timedelta(days=days),
+                pin_hash=make_password(pin) if pin else "",
+            )
+            record(
+                actor,
+                Action.LINK_ROTATE if rotated else Action.LINK_CREATE,
+                plan.client_id,
+                expires_in_days=days,
+                pin=bool(pin),
+            )
+        return link, token
+
+    # --- state ---
+
+    def is_usable(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now
+
+    def is_locked(self, now: datetime.datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+    @property
+    def has_pin(self) -> bool:
+        return bool(self.pin_hash)
+
+    def revoke(self, actor: Any) -> None:
+        from crisisplan.audit import Action, record
+
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+        record(actor, Action.LINK_REVOKE, self.plan.client_id)
+
+    def unlock(self, actor: Any) -> None:
+        from crisisplan.audit import Action, record
+
+        self.failed_pin_attempts = 0
+        self.locked_until = None
+        self.save(update_fields=["failed_pin_attempts", "locked_until"])
+        record(actor, Action.LINK_UNLOCK, self.plan.client_id)
+
+    def check_pin(self, pin: str) -> bool:
+        """True for the right PIN (and the failure count starts again).
+
+        A wrong PIN counts atomically in the database, so tries sent to different app
+        processes add up; the PIN_FAILURE_LIMIT-th wrong try locks the link for
+        PIN_LOCK_MINUTES. A locked link refuses even the right PIN.
+        """
+        if self.is_locked():
+            return False
+        if check_password(pin, self.pin_hash):
+            if self.failed_pin_attempts:
+                self.failed_pin_attempts = 0
+                self.save(update_fields=["failed_pin_attempts"])
+            return True
+        with transaction.atomic():
+            type(self).objects.filter(pk=self.pk).update(
+                failed_pin_attempts=models.F("failed_pin_attempts") + 1
+            )
+            (
+                type(self)
+                .objects.filter(pk=self.pk, failed_pin_attempts__gte=self.PIN_FAILURE_LIMIT)
+                .update(
+                    failed_pin_attempts=0,
+                    locked_until=timezone.now() + datetime.timedelta(minutes=self.PIN_LOCK_MINUTES),
+                )
+            )
+        self.refresh_from_db(fields=["failed_pin_attempts", "locked_until"])
+        return False
+
+    # --- opens ---
+
+    def record_open(self, user_agent: str) -> LinkOpen:
+        return LinkOpen.objects.create(link=self, browser=LinkOpen.browser_family(user_agent))
+
+    def previous_open(self) -> LinkOpen | None:
+        """The open before the latest one (the client's "last opened")."""
+        return self.opens.order_by("-opened_at")[1:2].first()
+
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class LinkOpen(models.Model):
+    """One opening of a plan through its private link: when, and a coarse browser family.
+
+    Nothing else about the device or the address is kept.
+    """
+
+    FAMILIES: ClassVar = [
+        ("Edg/", "Edge"),
+        ("SamsungBrowser", "Samsung Internet"),
+        ("Firefox", "Firefox"),
+        ("Chrome", "Chrome"),
+        ("Safari", "Safari"),
+    ]
+
+    link = models.ForeignKey(PrivateLink, on_delete=models.CASCADE, related_name="opens")
+    opened_at = models.DateTimeField(default=timezone.now)
+    browser = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ("-opened_at",)
+        indexes: ClassVar = [
+            # The client page's open list and "last opened": link.opens.order_by(-opened_at)
+            models.Index(fields=["link", "-opened_at"], name="crisisplan_linkopen_link_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Opened {self.opened_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def browser_family(cls, user_agent: str) -> str:
+        for marker, family in cls.FAMILIES:
+            if marker in (user_agent or ""):
+                return family
+        return "Other"
+
+
+class RateCounter(models.Model):
+    """A request counter for one key in one fixed time window, shared by every process.
+
+    Keys are SHA-256 digests of (scope, identifier, window), so no address is stored.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    # Expired counters are deleted now and then: RateCounter.objects.filter(expires_at__lt=now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "rate counter"
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}…={self.count}"
+
+    @classmethod
+    def hit(cls, scope: str, identifier: str, *, limit: int, window_seconds: int) -> bool:
+        """Count one request; False once more than ``limit`` came in this window.
+
+        One atomic statement (INSERT … ON CONFLICT DO UPDATE … RETURNING), on
+        PostgreSQL and SQLite alike, so concurrent processes never lose a count.
+        """
+        now = time.time()
+        window = int(now // window_seconds)
+        key = hashlib.sha256(f"{scope}|{identifier}|{window}".encode()).hexdigest()
+        expires = datetime.datetime.fromtimestamp((window + 2) * window_seconds, tz=datetime.UTC)
+        q = connection.ops.quote_name
+        table, key_col, count_col = q(cls._meta.db_table), q("key"), q("count")
+        # Only quoted model names are interpolated; the values are parameters.
+        sql = (
+            f"INSERT INTO {table} ({key_col}, {count_col}, {q('expires_at')}) "  # noqa: S608
+            f"VALUES (%s, 1, %s) ON CONFLICT ({key_col}) DO UPDATE "
+            f"SET {count_col} = {table}.{count_col} + 1 RETURNING {count_col}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key, expires])
+            (count,) = cursor.fetchone()
+        if count == 1 and secrets.randbelow(50) == 0:
+            cls.objects.filter(expires_at__lt=timezone.now()).delete()
+        return count <= limit
