@@ -79,8 +79,21 @@ class ClientQuerySet(models.QuerySet["Client"]):
     def for_dashboard(self) -> ClientQuerySet:
         """The dashboard's rows, newest activity first. Later issues add plan and link
         status here with select_related/prefetch_related/annotate (constant queries)."""
-        # "plan": each row's plan status and review date (crisisplan.Plan), in the same query.
-        return self.select_related("data_key", "plan").order_by("-updated_at", "-id")
+        from crisisplan.models import PrivateLink
+
+        # "plan": each row's plan status and review date (crisisplan.Plan), in the same query;
+        # each plan's current private link in one more query, whatever the number of rows.
+        return (
+            self.select_related("data_key", "plan")
+            .prefetch_related(
+                models.Prefetch(
+                    "plan__links",
+                    queryset=PrivateLink.objects.current(),
+                    to_attr="current_links",
+                )
+            )
+            .order_by("-updated_at", "-id")
+        )
 
     def search(self, query: str) -> list[Client]:
         """Clients whose preferred or full name contains ``query`` (decrypts every name:

@@ -17,7 +17,7 @@ from clients.forms import ClientForm, DeleteClientForm
 from clients.models import Client
 from crisisplan import audit
 from crisisplan.encryption import EncryptionError
-from crisisplan.models import AuditEvent
+from crisisplan.models import AuditEvent, PrivateLink
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,9 @@ def add(request: HttpRequest) -> HttpResponse:
 @decryption_failures_shown
 def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
-    response = render(request, "clients/detail.html", {"client": client})
+    link = PrivateLink.objects.current().filter(plan__client=client).first()
+    context = {"client": client, "link": link, "opens": link.recent_opens() if link else []}
+    response = render(request, "clients/detail.html", context)
     audit.record(request.user, audit.Action.VIEW, client.pk)
     return response
 

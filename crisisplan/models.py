@@ -761,6 +761,9 @@ class PrivateLink(models.Model):
     def record_open(self, user_agent: str) -> LinkOpen:
         return LinkOpen.objects.create(link=self, browser=LinkOpen.browser_family(user_agent))
 
+    def recent_opens(self, count: int = 10) -> list[LinkOpen]:
+        return list(self.opens.order_by("-opened_at")[:count])
+
     def previous_open(self) -> LinkOpen | None:
         """The open before the latest one (the client's "last opened")."""
         return self.opens.order_by("-opened_at")[1:2].first()

@@ -2,24 +2,34 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
+import time
 import uuid
 from typing import Any
 
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Client
 from clients.views import decryption_failures_shown
-from crisisplan.forms import ChangeNoteForm, CompareForm, NextReviewForm
-from crisisplan.models import Plan, PlanVersion, StaleVersion
+from crisisplan.encryption import EncryptionError
+from crisisplan.forms import ChangeNoteForm, CompareForm, LinkForm, NextReviewForm, PinForm
+from crisisplan.models import Plan, PlanVersion, PrivateLink, RateCounter, StaleVersion
 from crisisplan.sections import EditorState, PlanContent, changed_sections
+from hotlines.models import Service
 from hotlines.phones import tel_href
+
+logger = logging.getLogger(__name__)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -364,3 +374,274 @@ def plan_body_context(plan: Plan, content: PlanContent) -> dict[str, Any]:
         "last_reviewed_on": plan.published_at,
         "cut_off_record": _record_info(plan.client),
     }
+
+
+# --- private links: the therapist's side ------------------------------------------------
+
+
+def _link_url(request: HttpRequest, token: str) -> str:
+    return request.build_absolute_uri(reverse("plans:link", args=[token]))
+
+
+@login_required
+@require_GET
+def link_manage(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    return render(request, "crisisplan/link_manage.html", _link_context(plan, LinkForm()))
+
+
+def _link_context(plan: Plan, form: LinkForm) -> dict[str, Any]:
+    link = None if plan._state.adding else plan.links.current().first()
+    return _plan_context(
+        plan,
+        link=link,
+        opens=list(link.opens.all()[:20]) if link else [],
+        form=form,
+        now=timezone.now(),
+    )
+
+
+@login_required
+@require_POST
+def link_create(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    """Create or replace the link; the URL is shown on this response only, never again."""
+    plan = get_plan_for_user(request, client_pk)
+    if plan._state.adding:
+        messages.error(request, "Save the plan before making a link to it.")
+        return redirect("plans:edit", client_pk=plan.client.pk)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return render(request, "crisisplan/link_manage.html", _link_context(plan, form), status=400)
+    link, token = PrivateLink.issue(
+        plan,
+        request.user,
+        days=form.cleaned_data["expires_in_days"],
+        pin=form.cleaned_data["pin"],
+    )
+    url = _link_url(request, token)
+    qr = segno.make(url, error="m")
+    response = render(
+        request,
+        "crisisplan/link_created.html",
+        _plan_context(plan, link=link, url=url, qr_data_uri=qr.svg_data_uri(scale=5, border=2)),
+    )
+    # The token is on this page: never keep it in a cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _current_link_or_404(plan: Plan) -> PrivateLink:
+    link = None if plan._state.adding else plan.links.current().first()
+    if link is None:
+        raise Http404("No link.")
+    return link
+
+
+@login_required
+@require_POST
+def link_revoke(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    _current_link_or_404(plan).revoke(request.user)
+    messages.success(request, "The link is revoked: it stopped working just now.")
+    return redirect("plans:link_manage", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+def link_unlock(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    _current_link_or_404(plan).unlock(request.user)
+    messages.success(request, "The link is unlocked: the client can enter the PIN again.")
+    return redirect("plans:link_manage", client_pk=plan.client.pk)
+
+
+# --- private links: the client's side ---------------------------------------------------
+
+GRANTS = "crisisplan_link_grants"
+
+
+@functools.cache
+def _site_css() -> str:
+    """The collected stylesheet, for the self-contained copy (read once per process)."""
+    with staticfiles_storage.open("css/app.css") as css:
+        return css.read().decode()
+
+
+def client_address(request: HttpRequest) -> str:
+    """The requester's address: the proxy's X-Forwarded-For entry behind a TLS proxy."""
+    if settings.BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def private_link_page(view: Any) -> Any:
+    """Wrap every client-facing link view: a rate limit per address, checked before any
+    lookup (HTTP 429 with emergency help), and headers that keep the page out of caches,
+    referrers and search engines."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        count, seconds = settings.LINK_RATE_LIMIT_PER_ADDRESS
+        if RateCounter.hit("address", client_address(request), limit=count, window_seconds=seconds):
+            response = view(request, *args, **kwargs)
+        else:
+            response = _too_many(request, seconds)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = render(request, "crisisplan/link/too_many.html", status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _usable_link(
+    request: HttpRequest, token: str
+) -> tuple[PrivateLink | None, HttpResponse | None]:
+    """(link, None) for a usable link within its own rate limit; otherwise (None, the
+    response to send): one 404 page for unknown, expired and revoked links alike."""
+    link = PrivateLink.find(token)
+    if link is None or not link.is_usable():
+        return None, _link_gone(request, link)
+    count, seconds = settings.LINK_RATE_LIMIT_PER_LINK
+    if not RateCounter.hit("link", str(link.pk), limit=count, window_seconds=seconds):
+        return None, _too_many(request, seconds)
+    return link, None
+
+
+def _link_gone(request: HttpRequest, link: PrivateLink | None) -> HttpResponse:
+    # A dead link we know still gives its region's emergency numbers; nothing else.
+    region_help = None
+    if link is not None:
+        client = link.plan.client
+        region_help = Service.objects.help_for_region(client.country, client.subdivision)
+    return render(request, "crisisplan/link/gone.html", {"region_help": region_help}, status=404)
+
+
+@private_link_page
+def link_unknown(request: HttpRequest) -> HttpResponse:
+    return _link_gone(request, None)
+
+
+def _grant(request: HttpRequest, link: PrivateLink) -> None:
+    grants = request.session.get(GRANTS, {})
+    now = time.time()
+    grants = {pk: until for pk, until in grants.items() if until > now}
+    grants[str(link.pk)] = now + PrivateLink.GRANT_MINUTES * 60
+    request.session[GRANTS] = grants
+
+
+def _granted(request: HttpRequest, link: PrivateLink) -> bool:
+    return request.session.get(GRANTS, {}).get(str(link.pk), 0) > time.time()
+
+
+def _landing(
+    request: HttpRequest, link: PrivateLink, form: PinForm | None, status: int = 200
+) -> HttpResponse:
+    client = link.plan.client
+    region_help = Service.objects.help_for_region(client.country, client.subdivision)
+    context = {
+        "region_help": region_help,
+        "form": form,
+        "locked": link.is_locked(),
+        "locked_until": link.locked_until,
+        "tries_left": PrivateLink.PIN_FAILURE_LIMIT - link.failed_pin_attempts,
+    }
+    return render(request, "crisisplan/link/landing.html", context, status=status)
+
+
+@private_link_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def link_landing(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a page with no personal data and the region's emergency numbers (what a chat
+    app's preview sees; not an open). POST (the button, after the PIN if one is set):
+    records the open and sends the browser to the plan."""
+    link, refused = _usable_link(request, token)
+    if refused:
+        return refused
+    if request.method != "POST":
+        return _landing(request, link, PinForm() if link.has_pin else None)
+    if link.has_pin:
+        form = PinForm(request.POST)
+        if link.is_locked():
+            return _landing(request, link, form, status=403)
+        if not form.is_valid():
+            return _landing(request, link, form, status=400)
+        if not link.check_pin(form.cleaned_data["pin"]):
+            if not link.is_locked():
+                form.add_error("pin", "That PIN is not right.")
+            return _landing(request, link, form, status=403)
+    link.record_open(request.headers.get("User-Agent", ""))
+    _grant(request, link)
+    return redirect("plans:link_plan", token=token)
+
+
+def _client_plan(
+    request: HttpRequest, token: str
+) -> tuple[PrivateLink | None, HttpResponse | None]:
+    link, refused = _usable_link(request, token)
+    if refused:
+        return None, refused
+    if not _granted(request, link):
+        return None, redirect("plans:link", token=token)
+    return link, None
+
+
+def _client_plan_context(link: PrivateLink) -> dict[str, Any]:
+    """The plan page's context. A plan that cannot be decrypted still gives the region's
+    emergency numbers, with a short message; never a 500."""
+    plan = link.plan
+    if plan.published_version is not None:
+        plan.published_version.plan = plan
+    previous = link.previous_open()
+    try:
+        content = plan.published_content()
+        context = plan_body_context(plan, content) if content is not None else {}
+        unreadable = False
+    except EncryptionError as exc:
+        logger.error("A private link's plan could not be decrypted: %s", exc)
+        content, context, unreadable = None, {}, True
+    if "region_help" not in context:
+        context["region_help"] = plan.directory_help()
+    return {
+        **context,
+        "published": content is not None,
+        "unreadable": unreadable,
+        "last_opened": previous.opened_at if previous else None,
+    }
+
+
+@private_link_page
+@require_http_methods(["GET", "HEAD"])
+def link_plan(request: HttpRequest, token: str) -> HttpResponse:
+    link, refused = _client_plan(request, token)
+    if refused:
+        return refused
+    return render(
+        request,
+        "crisisplan/link/plan.html",
+        {**_client_plan_context(link), "token": token},
+    )
+
+
+@private_link_page
+@require_http_methods(["GET", "HEAD"])
+def link_copy(request: HttpRequest, token: str) -> HttpResponse:
+    """One self-contained HTML file (inline CSS, no scripts) to keep on the phone."""
+    link, refused = _client_plan(request, token)
+    if refused:
+        return refused
+    response = render(
+        request,
+        "crisisplan/link/copy.html",
+        {**_client_plan_context(link), "inline_css": _site_css(), "saved_on": timezone.now()},
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-crisis-plan.html"'
+    return response

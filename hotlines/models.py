@@ -348,6 +348,11 @@ class Service(models.Model):
         return f"{subdivision_name(self.subdivision)}, {name}" if self.subdivision else name
 
     @property
+    def phones(self) -> list[ContactMethod]:
+        """Its phone numbers (from the prefetched contact methods: no query)."""
+        return [m for m in self.contact_methods.all() if m.kind == ContactMethod.Kind.PHONE]
+
+    @property
     def language_names(self) -> list[str]:
         return [language_name(code) for code in self.languages]
 
