@@ -16,6 +16,11 @@ class Command(BaseCommand):
     help = "Create demo data for local use (idempotent). Runs only with DEBUG=true."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="Where the app is served, for the demo link (http://127.0.0.1:8000).",
+        )
         scale = parser.add_argument_group(
             "scale", "--scale adds a data set of realistic size (for `make bench`)"
         )
@@ -44,6 +49,7 @@ class Command(BaseCommand):
         self.load_directory()
         with transaction.atomic():
             self.demo_plan(therapist)
+            link_url = self.demo_link(therapist, options["base_url"])
         if options.get("scale"):
             self.scale(
                 therapist,
@@ -54,6 +60,8 @@ class Command(BaseCommand):
                 services=options["services"],
             )
         self.stdout.write(f"login: {therapist.email} {DEMO_PASSWORD}")
+        if link_url:
+            self.stdout.write(f"link: {link_url}")
 
     def demo_therapist(self) -> User:
         therapist = User.objects.filter(email=DEMO_EMAIL).first()
@@ -134,6 +142,24 @@ class Command(BaseCommand):
         except ImportFailed as exc:
             raise CommandError(f"The directory's starter data did not import:\n{exc}") from None
         self.stdout.write(f"directory: {result}")
+
+    def demo_link(self, therapist: User, base_url: str, client_name: str = "Rana") -> str:
+        """A fresh private link to the demo plan (the token of an older one cannot be
+        shown again, so each run replaces it). Returns its URL, or "" without a plan."""
+        from django.urls import reverse
+
+        from clients.models import Client
+        from crisisplan.models import Plan, PrivateLink
+
+        client = next(
+            (c for c in Client.objects.for_therapist(therapist) if c.preferred_name == client_name),
+            None,
+        )
+        plan = Plan.objects.filter(client=client).first() if client else None
+        if plan is None:
+            return ""
+        _link, token = PrivateLink.issue(plan, therapist)
+        return base_url.rstrip("/") + reverse("plans:link", args=[token])
 
     def demo_plan(self, therapist: User, client_name: str = "Rana") -> None:
         """A full crisis plan for one demo client: two versions, the latest published
@@ -336,7 +362,7 @@ class Command(BaseCommand):
                 .annotate(n=models.Count("pk"))
                 .values_list("therapist", "n")
             )
-            keys, records, plans, versions_, events = [], [], [], [], []
+            keys, records, plans, versions_, latest, events = [], [], [], [], [], []
             for owner, wanted in owners:
                 for n in range(counts.get(owner.pk, 0), wanted):
                     country, region, city, zone, language, phone_format = places[n % len(places)]
@@ -374,7 +400,11 @@ class Command(BaseCommand):
                         created_at=when,
                         updated_at=when,
                     )
-                    events.append(AuditEvent(actor=owner, client_id=record.pk, action="create"))
+                    events.append(
+                        AuditEvent(
+                            actor=owner, client_id=record.pk, action=AuditEvent.Action.CREATE
+                        )
+                    )
                     for number in range(1, versions + 1):
                         versions_.append(
                             PlanVersion(
@@ -390,16 +420,16 @@ class Command(BaseCommand):
                             AuditEvent(
                                 actor=owner,
                                 client_id=record.pk,
-                                action="edit",
+                                action=AuditEvent.Action.EDIT,
                                 detail={"version": number},
                             )
                         )
-                    plan.published_version = versions_[-1]
+                    latest.append(versions_[-1])
                     events.append(
                         AuditEvent(
                             actor=owner,
                             client_id=record.pk,
-                            action="publish",
+                            action=AuditEvent.Action.PUBLISH,
                             detail={"version": versions},
                         )
                     )
@@ -408,13 +438,10 @@ class Command(BaseCommand):
                     plans.append(plan)
             DataKey.objects.bulk_create(keys, batch_size=500)
             Client.objects.bulk_create(records, batch_size=500)
-            published = {id(p): p.published_version for p in plans}
-            for plan in plans:  # the version row does not exist yet
-                plan.published_version = None
             Plan.objects.bulk_create(plans, batch_size=500)
             PlanVersion.objects.bulk_create(versions_, batch_size=500)
-            for plan in plans:
-                plan.published_version = published[id(plan)]
+            for plan, version in zip(plans, latest, strict=True):
+                plan.published_version = version
             Plan.objects.bulk_update(plans, ["published_version"], batch_size=500)
             AuditEvent.objects.bulk_create(events, batch_size=1000)
 
