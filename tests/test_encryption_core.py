@@ -286,24 +286,46 @@ def raw_rows_as_text() -> str:
     return "\n".join(chunks)
 
 
+def canary_plan(alice_client: Any, client: Client) -> None:
+    """Two plan versions with canary text in every section and change note, written
+    through the editor, then published, restored and previewed (as a therapist does)."""
+    from tests.test_plan_models import full_content
+    from tests.test_plan_views import form_data
+
+    editor = f"/clients/{client.pk}/plan/"
+    for base, tag in ((0, f"{CANARY} one "), (1, f"{CANARY} two ")):
+        data = form_data(full_content(2, tag=tag), base, note=f"{CANARY} note {base}")
+        assert alice_client.post(editor, data).status_code == 302
+    assert alice_client.post(f"{editor}versions/2/publish/").status_code == 302
+    assert alice_client.post(f"{editor}versions/1/restore/").status_code == 302
+    assert CANARY in alice_client.get(f"{editor}preview/").content.decode()
+
+
 def test_canary_is_in_no_column(alice_client: Any, alice: Any) -> None:
     client = canary_client(alice)
     client.save_changes(alice, ["notes"])  # an update path as well as the insert
     # ... and through the pages, which also write sessions, messages and audit events.
     alice_client.get(f"/clients/{client.pk}/")
+    canary_plan(alice_client, client)
     alice_client.post(f"/clients/{client.pk}/archive/")
     text = raw_rows_as_text()
     assert str(client.pk) in text or client.pk.hex in text  # we did read the rows
+    assert "crisisplan_planversion" in connection.introspection.table_names()
+    from crisisplan.models import PlanVersion
+
+    assert PlanVersion.objects.filter(plan__client=client).count() == 3
     for needle in (CANARY, "Canary", "1977-07-07", "2023-03-03"):
         assert needle not in text
 
 
-def test_canary_is_not_in_dumpdata(alice: Any) -> None:
-    canary_client(alice)
+def test_canary_is_not_in_dumpdata(alice_client: Any, alice: Any) -> None:
+    canary_plan(alice_client, canary_client(alice))
     out = io.StringIO()
     call_command("dumpdata", "clients", "crisisplan", stdout=out)
     dumped = out.getvalue()
     assert '"model": "clients.client"' in dumped
+    assert '"model": "crisisplan.planversion"' in dumped
+    assert CANARY not in dumped
     assert "Canary" not in dumped
     assert "1977-07-07" not in dumped
 
