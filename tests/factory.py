@@ -1,4 +1,4 @@
-"""Plain factories for tests: make_client(therapist, **kwargs)."""
+"""Plain factories for tests: make_client(therapist, **kwargs), make_service(name, **kwargs)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 from clients.models import Client
 from crisisplan.models import DataKey
+from hotlines.hours import parse_hours
+from hotlines.models import ContactMethod, Service
 
 _counter = 0
 
@@ -38,3 +40,46 @@ def make_clients(therapist: Any, count: int, **kwargs: Any) -> list[Client]:
         for n, key in enumerate(keys)
     ]
     return Client.objects.bulk_create(clients)
+
+
+def make_service(
+    name: str = "Test line",
+    *,
+    country: str = "DE",
+    kind: str = Service.Kind.CRISIS_LINE,
+    phone: str | None = "0800 111 0 111",
+    sms: str | None = None,
+    sms_keyword: str = "",
+    url: str | None = None,
+    hours: str = "24/7",
+    confidence: str = Service.Confidence.HIGH,
+    **fields: Any,
+) -> Service:
+    """A saved service with a phone (and optionally SMS and web) method and hours."""
+    service = Service.objects.create(
+        name=name,
+        country=country,
+        kind=kind,
+        confidence=confidence,
+        note=f"confidence: {confidence}",
+        source_urls=["https://example.org/source"],
+        **fields,
+    )
+    parsed = parse_hours(hours)
+    methods = [
+        (ContactMethod.Kind.PHONE, phone, ""),
+        (ContactMethod.Kind.SMS, sms, sms_keyword),
+        (ContactMethod.Kind.WEB, url, ""),
+    ]
+    for position, (kind_, value, keyword) in enumerate(methods):
+        if value:
+            method = ContactMethod.objects.create(
+                service=service,
+                kind=kind_,
+                value=value,
+                sms_keyword=keyword,
+                position=position,
+            )
+            if kind_ != ContactMethod.Kind.WEB:
+                method.set_hours(parsed)
+    return service

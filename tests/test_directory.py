@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from hotlines.models import OutdatedReport, Service
-from hotlines.testing import make_service
+from tests.factory import make_service
 
 pytestmark = pytest.mark.django_db
 INDEX = reverse("hotlines:index")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from hotlines.csvio import HEADER
 from hotlines.forms import ContactMethodForm
 from hotlines.models import ContactMethod, OutdatedReport, Service
-from hotlines.testing import make_service
+from tests.factory import make_service
 
 pytestmark = pytest.mark.django_db
 

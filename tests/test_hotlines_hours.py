@@ -16,7 +16,7 @@ from hotlines.hours import (
     parse_hours,
 )
 from hotlines.models import Service
-from hotlines.testing import make_service
+from tests.factory import make_service
 
 
 def utc(*args: int) -> datetime:

@@ -8,7 +8,7 @@ import pytest
 
 from hotlines.models import Audience, ContactMethod, OpeningPeriod, Service
 from hotlines.regions import general_emergency_number
-from hotlines.testing import make_service
+from tests.factory import make_service
 
 pytestmark = pytest.mark.django_db
 

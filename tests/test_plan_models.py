@@ -14,7 +14,8 @@ from django.db import connection, connections
 
 from crisisplan.models import AuditEvent, Plan, PlanVersion, PlanVersionError, StaleVersion
 from crisisplan.sections import MAX_ITEMS, PARTS, PlanContent
-from hotlines.models import ContactMethod, Service
+from hotlines.models import Service
+from tests import factory
 from tests.factory import make_client
 
 
@@ -171,16 +172,8 @@ def test_export_of_a_client_without_a_plan(alice: Any, client_record: Any) -> No
 
 
 def make_service(country: str = "GB", number: str = "116 123", **kwargs: Any) -> Service:
-    fields = {
-        "name": f"Line {number}",
-        "kind": Service.Kind.CRISIS_LINE,
-        "country": country,
-        "confidence": Service.Confidence.HIGH,
-    }
-    fields.update(kwargs)
-    service = Service.objects.create(**fields)
-    ContactMethod.objects.create(service=service, kind="phone", value=number)
-    return service
+    """A trusted crisis line in ``country`` with one phone number."""
+    return factory.make_service(f"Line {number}", country=country, phone=number, **kwargs)
 
 
 def test_a_corrected_number_reaches_every_plan_at_once(alice: Any, bob: Any) -> None:

@@ -18,8 +18,7 @@ from django.utils import timezone
 from crisisplan.keys import parse_keyring
 from crisisplan.models import AuditEvent, LinkOpen, Plan, PrivateLink
 from hotlines.models import Service
-from hotlines.testing import make_service
-from tests.factory import make_client
+from tests.factory import make_client, make_service
 from tests.test_plan_models import full_content, make_plan
 
 PHONE_UA = (
