@@ -26,6 +26,7 @@ from crisisplan.encryption import (
     EncryptedTextField,
 )
 from crisisplan.models import DataKey
+from hotlines.regions import country_name, subdivision_name
 
 # Export hooks: another app adds a section to a client's export (the right-of-access
 # answer) with ``@register_export("plans")`` on a function ``(client) -> JSON value``.
@@ -45,17 +46,9 @@ def register_export(key: str) -> Callable[[ExportHook], ExportHook]:
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-
-
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    return country.name if country else code
-
-
-def subdivision_name(code: str) -> str:
-    subdivision = pycountry.subdivisions.get(code=code) if code else None
-    return subdivision.name if subdivision else code
+    return sorted(
+        ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries), key=lambda c: c[1]
+    )
 
 
 def _fold(text: str) -> str:
