@@ -229,18 +229,21 @@ CONTENT_SECURITY_POLICY = {
 # --- private links -----------------------------------------------------------------
 
 
-def _rate(name: str, default: str) -> tuple[int, int]:
+def _rate(name: str, value: str) -> tuple[int, int]:
     """A rate "COUNT/SECONDS", e.g. 30/60 for 30 requests a minute."""
-    value = env.str(name, default=default)
     count, _, seconds = value.partition("/")
     if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
-        _fail(f"{name} is malformed: give COUNT/SECONDS, e.g. {default}.")
+        _fail(f"{name} is malformed: give COUNT/SECONDS, e.g. 30/60.")
     return int(count), int(seconds)
 
 
 # Requests to private-link URLs, counted in the database (shared by every app process).
-LINK_RATE_LIMIT_PER_ADDRESS = _rate("LINK_RATE_LIMIT_PER_ADDRESS", "30/60")
-LINK_RATE_LIMIT_PER_LINK = _rate("LINK_RATE_LIMIT_PER_LINK", "60/60")
+LINK_RATE_LIMIT_PER_ADDRESS = _rate(
+    "LINK_RATE_LIMIT_PER_ADDRESS", env.str("LINK_RATE_LIMIT_PER_ADDRESS", default="30/60")
+)
+LINK_RATE_LIMIT_PER_LINK = _rate(
+    "LINK_RATE_LIMIT_PER_LINK", env.str("LINK_RATE_LIMIT_PER_LINK", default="60/60")
+)
 
 # --- static files -------------------------------------------------------------------
 
