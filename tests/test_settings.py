@@ -66,6 +66,8 @@ def test_check_deploy_passes_with_production_settings(prod: dict[str, str]) -> N
         ("ENCRYPTION_KEYS", "k1", "ENCRYPTION_KEYS"),
         ("DATABASE_URL", "nonsense://x", "DATABASE_URL"),
         ("DEBUG", "maybe", "DEBUG"),
+        ("LINK_RATE_LIMIT_PER_ADDRESS", "lots", "LINK_RATE_LIMIT_PER_ADDRESS"),
+        ("LINK_RATE_LIMIT_PER_LINK", "0/60", "LINK_RATE_LIMIT_PER_LINK"),
     ],
 )
 def test_production_start_up_names_the_bad_variable(
