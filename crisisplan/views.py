@@ -36,6 +36,17 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return HttpResponse(render_to_string("404.html", request=request), status=404)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form (missing or stale CSRF token). On a private link's pages the client
+    gets the link's own headers and emergency help; elsewhere, 403_csrf.html."""
+    if request.path.startswith("/p/"):
+        response = render(request, "crisisplan/link/csrf_failure.html", status=403)
+        return _private_headers(response)
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason, template_name="403_csrf.html")
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without context processors or the request: nothing that failed can
     # fail again here, and no client data can reach the page.
@@ -488,12 +499,16 @@ def private_link_page(view: Any) -> Any:
             response = view(request, *args, **kwargs)
         else:
             response = _too_many(request, seconds)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+        return _private_headers(response)
 
     return wrapper
+
+
+def _private_headers(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:

@@ -337,6 +337,9 @@ def test_missing_csrf_token_is_refused_without_a_leak(plan: Plan) -> None:
     browser = HttpClient(enforce_csrf_checks=True)
     response = browser.post(path)
     assert response.status_code == 403
+    assert_private_headers(response)
+    assert "Please try again" in response.content.decode()
+    assert 'href="tel:112"' in response.content.decode()
     assert b"Robin" not in response.content
     assert not LinkOpen.objects.exists()
 
