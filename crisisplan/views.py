@@ -434,7 +434,7 @@ def link_create(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     response = render(
         request,
         "crisisplan/link_created.html",
-        _plan_context(plan, link=link, url=url, qr_data_uri=qr.svg_data_uri(scale=5, border=2)),
+        _plan_context(plan, link=link, url=url, qr_data_uri=qr.svg_data_uri(scale=5, border=4)),
     )
     # The token is on this page: never keep it in a cache.
     response["Cache-Control"] = "no-store"

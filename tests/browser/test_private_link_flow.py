@@ -62,12 +62,15 @@ def test_therapist_makes_a_link_the_client_opens_it_and_it_is_revoked(
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
     page.goto(f"{live_server.url}/clients/{plan.client.pk}/plan/link/")
+    assert_accessible(page, "link page")
     page.get_by_label("PIN").fill("2468")
     page.get_by_role("button", name="Make the link").click()
     url = page.get_by_label("Private link").input_value()
     assert url.startswith(f"{live_server.url}/p/")
     expect(page.get_by_role("img", name="QR code of the private link")).to_be_visible()
     expect(page.get_by_role("button", name="Copy the link")).to_be_visible()
+    page.screenshot(path=artifacts / "link-created.png", full_page=True)
+    assert_accessible(page, "new link page")
 
     # The client opens it on a phone, in a browser of their own.
     phone = browser.new_context(**PHONE)
