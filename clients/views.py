@@ -153,11 +153,29 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return render(request, "clients/delete.html", {"client": client, "form": form})
 
 
+# What a plan event changed, in the therapist's words (the plan's own fields; a saved
+# version is named by its number).
+PLAN_FIELD_LABELS = {
+    "next_review_on": "plan's next review date",
+    "directory_services": "plan's directory services",
+}
+
+
+def _event_labels(detail: dict[str, Any]) -> list[str]:
+    fields = detail.get("fields", [])
+    labels = Client.field_labels(fields) + [
+        PLAN_FIELD_LABELS[f] for f in fields if f in PLAN_FIELD_LABELS
+    ]
+    if isinstance(detail.get("version"), int):
+        labels.append(f"plan version {detail['version']}")
+    return labels
+
+
 @login_required
 @require_GET
 @decryption_failures_shown
 def events(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     events = AuditEvent.objects.for_client(client.pk).select_related("actor")[:EVENTS_SHOWN]
-    rows = [(event, Client.field_labels(event.detail.get("fields", []))) for event in events]
+    rows = [(event, _event_labels(event.detail)) for event in events]
     return render(request, "clients/events.html", {"client": client, "rows": rows})

@@ -61,6 +61,21 @@ def test_events_page_shows_the_clients_events(alice_client: HttpClient, alice: A
     assert "Archived" not in content  # that was the other client
 
 
+def test_events_page_names_what_a_plan_event_changed(alice_client: HttpClient, alice: Any) -> None:
+    from crisisplan.models import Plan
+    from tests.test_plan_models import full_content
+
+    client = make_client(alice, preferred_name="Rana")
+    plan = Plan(client=client)
+    version = plan.save_version(alice, full_content(1), 0)
+    plan.publish(version, alice)
+    plan.set_next_review(None, alice)
+    content = alice_client.get(reverse("clients:events", args=[client.pk])).content.decode()
+    assert 'Edited: <span class="muted">plan version 1</span>' in content
+    assert 'Published the plan: <span class="muted">plan version 1</span>' in content
+    assert "plan&#x27;s next review date" in content
+
+
 def test_views_are_recorded(alice_client: HttpClient, alice: Any) -> None:
     client = make_client(alice)
     alice_client.get(reverse("clients:detail", args=[client.pk]))
