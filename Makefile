@@ -48,6 +48,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 check-migrations: $(STAMP)
+	@mkdir -p var
 	ENV_FILE= DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 # The suite runs against PostgreSQL: DATABASE_URL if set, else the local server, else a

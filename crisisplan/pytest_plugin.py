@@ -1,0 +1,15 @@
+"""The test run's environment, loaded by pytest before Django reads its settings
+(pyproject.toml: ``addopts = "-p crisisplan.pytest_plugin"``).
+
+Tests must not depend on a developer's .env (or its absence on a fresh clone), so the
+run reads no .env and uses development defaults; DATABASE_URL still comes from the
+environment (``make test`` sets it to PostgreSQL). Tests that need production settings
+start the app in a subprocess with an exact environment (tests/test_settings.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["ENV_FILE"] = ""
+os.environ.setdefault("DEBUG", "true")
