@@ -59,7 +59,19 @@ test: lint check-migrations
 test-sqlite: $(STAMP)
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The benchmark (README "Benchmarks"): its own PostgreSQL database (crisisplan_bench),
+# gunicorn, and wrk and hey from Debian packages, installed here if missing.
 bench: $(STAMP)
+	@if ! command -v wrk >/dev/null || ! command -v hey >/dev/null; then \
+	  echo "Installing wrk and hey from Debian packages for the benchmark."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq wrk hey >/dev/null; \
+	fi
+	@if [[ -z "$${DATABASE_URL:-}" ]] && command -v pg_ctlcluster >/dev/null \
+	    && ! pg_isready -q -h 127.0.0.1 -p 5432 -t 3; then \
+	  echo "Starting the local PostgreSQL cluster."; \
+	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | sort -V | tail -1)" main start; \
+	fi
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:

@@ -456,10 +456,11 @@ class Command(BaseCommand):
                 # One in five nationwide, the rest regional lines spread over every region.
                 if i % 5 == 0:
                     country, region = countries[(i // 5) % len(countries)], ""
+                    variant = (i // 5) // len(countries)  # the country's 1st, 2nd, ... line
                 else:
                     region = regions[i % len(regions)]
-                    country = region[:2]
-                kind = kinds[i % len(kinds)]
+                    country, variant = region[:2], i
+                kind = kinds[variant % len(kinds)]
                 new.append(
                     Service(
                         name=f"{prefix}{kind.replace('_', ' ')} {i:05d}",
@@ -470,7 +471,7 @@ class Command(BaseCommand):
                         topics=["suicide", "emotional_support"][: 1 + i % 2],
                         description="A synthetic service for benchmarks.",
                         source_urls=["https://example.org/synthetic"],
-                        confidence=["high", "medium", "low"][i % 3],
+                        confidence=["high", "medium", "low"][variant % 3],
                         note="confidence: synthetic",
                         priority=100 + i % 50,
                         timezone=default_timezone(country),
