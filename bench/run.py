@@ -124,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
-    # SIGTERM (e.g. from a CI timeout) unwinds like Ctrl-C, through every finally.
+    # Ctrl-C and SIGTERM (e.g. from a CI timeout) unwind through every finally; SIGINT
+    # explicitly, since a shell starts background jobs with it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
     try:
         with Bench(args, url) as bench:
