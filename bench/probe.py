@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         "argon2": {
             "hasher": hasher,
             "check_password_ms": round(statistics.median(timings), 1),
-            "encoded_prefix": demo.password.split("$", 3)[0:3],
+            "parameters": demo.password.split("$")[3],  # e.g. m=102400,t=2,p=8
         },
         "profiles": profiles,
         "data": {

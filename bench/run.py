@@ -9,8 +9,8 @@ One run, one server, one database of its own:
    links and writes the baseline template, as large as the plan page;
 4. serves the app with gunicorn (production settings: DEBUG off, generated SECRET_KEY and
    ENCRYPTION_KEYS, 2 workers) on a free loopback port, and drives it with wrk (requests
-   per second, closed loop) and hey (p50/p99 latency at a fixed rate: half of what wrk
-   measured for that page);
+   per second, closed loop) and hey (p50/p99 at a fixed rate, the same for every page
+   but at most half of what wrk measured for it);
 5. times logins, measures the bytes on the wire of the client's pages, stops the server,
    and times rotate_encryption_keys over every client;
 6. prints one table, writes it as JSON into bench/results/, and drops the database.
@@ -865,7 +865,8 @@ def render_table(results: dict) -> str:
             + ")"
             for name, w in results["weights"].items()
         ),
-        f"Argon2 login: check_password {results['argon2']['check_password_ms']} ms, "
+        f"Argon2 ({results['argon2'].get('parameters', '?')}) login: check_password "
+        f"{results['argon2']['check_password_ms']} ms, "
         f"POST /login/ p50 {results['argon2']['login']['p50_ms']} ms",
         f"rotate_encryption_keys: {results['rotation']['seconds']} s for "
         f"{data['clients']} clients (the command's whole run)",
