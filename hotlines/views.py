@@ -19,21 +19,28 @@ from hotlines.regions import country_name
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     active = Service.objects.filter(active=True).order_by()
+    # Regions and topics are offered for the chosen country only: the whole directory's
+    # would be thousands of options (and as many rows read) on every page.
+    chosen = request.GET.get("country", "").strip().upper()[:2]
+    in_country = active.filter(country=chosen)
+    data = request.GET.copy()
+    if not data.get("subdivision", "").upper().startswith(f"{chosen}-"):
+        data["subdivision"] = ""  # a region of another country: show the country's services
     form = DirectoryFilterForm(
-        request.GET,
+        data,
         countries=list(active.values_list("country", flat=True).distinct()),
         subdivisions=list(
-            active.exclude(subdivision="").values_list("subdivision", flat=True).distinct()
+            in_country.exclude(subdivision="").values_list("subdivision", flat=True).distinct()
         ),
-        topics=sorted({t for topics in active.values_list("topics", flat=True) for t in topics}),
+        topics=sorted(
+            {t for topics in in_country.values_list("topics", flat=True) for t in topics}
+        ),
     )
     region = None
     entries: list[tuple[Service, bool | None]] = []
     if form.is_valid() and form.cleaned_data["country"]:
         country = form.cleaned_data["country"]
         subdivision = form.cleaned_data["subdivision"]
-        if subdivision and not subdivision.startswith(f"{country}-"):
-            subdivision = ""  # a region of another country: show the country's services
         region = Service.objects.help_for_region(country, subdivision, audience=Audience.THERAPIST)
         now = timezone.now()
         topic = form.cleaned_data["topic"]
