@@ -57,6 +57,15 @@ def _live_server_uses_whitenoise() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_region_lookups() -> None:
+    """Tests write the directory with bulk_create too (no signals): start each test with
+    no remembered region lookups (hotlines.models.region_help)."""
+    from hotlines.models import forget_region_help
+
+    forget_region_help()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from crisisplan.keys import parse_keyring

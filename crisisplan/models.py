@@ -343,10 +343,10 @@ class Plan(models.Model):
     def directory_help(self, audience: str = "client") -> RegionHelp:
         """The directory's services for the client's region, with this plan's pins and
         hides, in the order a person in crisis needs them (a fixed number of queries)."""
-        from hotlines.models import Service
+        from hotlines.models import region_help
 
         pinned, hidden = self.directory_ids()
-        return Service.objects.help_for_region(
+        return region_help(
             self.client.country,
             self.client.subdivision,
             pinned_ids=pinned,

@@ -26,7 +26,7 @@ from crisisplan.encryption import EncryptionError
 from crisisplan.forms import ChangeNoteForm, CompareForm, LinkForm, NextReviewForm, PinForm
 from crisisplan.models import Plan, PlanVersion, PrivateLink, RateCounter, StaleVersion
 from crisisplan.sections import EditorState, PlanContent, changed_sections
-from hotlines.models import Service
+from hotlines.models import region_help
 from hotlines.phones import tel_href
 
 logger = logging.getLogger(__name__)
@@ -533,11 +533,11 @@ def _usable_link(
 
 def _link_gone(request: HttpRequest, link: PrivateLink | None) -> HttpResponse:
     # A dead link we know still gives its region's emergency numbers; nothing else.
-    region_help = None
+    help_here = None
     if link is not None:
         client = link.plan.client
-        region_help = Service.objects.help_for_region(client.country, client.subdivision)
-    return render(request, "crisisplan/link/gone.html", {"region_help": region_help}, status=404)
+        help_here = region_help(client.country, client.subdivision)
+    return render(request, "crisisplan/link/gone.html", {"region_help": help_here}, status=404)
 
 
 @private_link_page
@@ -561,9 +561,8 @@ def _landing(
     request: HttpRequest, link: PrivateLink, form: PinForm | None, status: int = 200
 ) -> HttpResponse:
     client = link.plan.client
-    region_help = Service.objects.help_for_region(client.country, client.subdivision)
     context = {
-        "region_help": region_help,
+        "region_help": region_help(client.country, client.subdivision),
         "form": form,
         "locked": link.is_locked(),
         "locked_until": link.locked_until,

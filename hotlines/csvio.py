@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from hotlines import hours as hours_lib
-from hotlines.models import ContactMethod, Service, validate_web_url
+from hotlines.models import ContactMethod, DirectoryVersion, Service, validate_web_url
 from hotlines.phones import join_instructions, split_instructions, validate_phone
 from hotlines.regions import validate_country, validate_languages, validate_subdivision
 
@@ -314,6 +314,8 @@ def import_csv(data: bytes | str) -> ImportResult:
     specs = parse_csv(data)
     result = ImportResult()
     with transaction.atomic():
+        # Bulk writes send no signals: tell every process's remembered lookups here.
+        DirectoryVersion.changed()
         existing = {
             (s.country, s.subdivision, s.name, s.kind): s
             for s in Service.objects.filter(

@@ -1,11 +1,15 @@
 """The directory of emergency services: services, their contact methods and hours.
 
 Plans refer to services by id and never copy a number, so a correction made here reaches
-every plan at once. Lookup for a place: `Service.objects.help_for_region(...)`.
+every plan at once. Lookup for a place: `Service.objects.help_for_region(...)`, or
+`region_help(...)`, the same remembered by each process until the directory changes.
 """
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from hotlines import hours as hours_lib
@@ -145,6 +151,78 @@ class ServiceQuerySet(models.QuerySet["Service"]):
             services=services,
             fallback=None if has_emergency else emergency_fallback((country or "").upper()),
         )
+
+
+class DirectoryVersion(models.Model):
+    """One row whose token changes with every change to the directory.
+
+    Each app process remembers region lookups (``region_help``) under this token, so a
+    corrected number still reaches every page at once while a page needs one small query
+    instead of three and the building of every entry. Saves and deletes of services,
+    contact methods and hours change it (signals, in the same transaction as the change),
+    and so does the CSV import, whose bulk writes send no signals.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = "directory version"
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+    @classmethod
+    def current(cls) -> uuid.UUID | None:
+        return cls.objects.filter(pk=1).values_list("token", flat=True).first()
+
+    @classmethod
+    def changed(cls) -> None:
+        cls.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4()})
+
+
+_region_cache: OrderedDict[tuple, RegionHelp] = OrderedDict()
+_region_cache_lock = threading.Lock()
+REGION_CACHE_SIZE = 500
+
+
+def region_help(
+    country: str,
+    subdivision: str = "",
+    *,
+    pinned_ids: Iterable[int] = (),
+    hidden_ids: Iterable[int] = (),
+    audience: str = Audience.CLIENT,
+) -> RegionHelp:
+    """``Service.objects.help_for_region(...)``, remembered in this process until the
+    directory changes (see DirectoryVersion). The entries are shared between requests and
+    must not be changed; "open now" is computed when a page is rendered."""
+    key = (
+        DirectoryVersion.current(),
+        (country or "").upper(),
+        subdivision or "",
+        frozenset(pinned_ids),
+        frozenset(hidden_ids),
+        audience,
+    )
+    with _region_cache_lock:
+        found = _region_cache.get(key)
+        if found is not None:
+            _region_cache.move_to_end(key)
+            return found
+    found = Service.objects.help_for_region(
+        country, subdivision, pinned_ids=pinned_ids, hidden_ids=hidden_ids, audience=audience
+    )
+    with _region_cache_lock:
+        _region_cache[key] = found
+        while len(_region_cache) > REGION_CACHE_SIZE:
+            _region_cache.popitem(last=False)
+    return found
+
+
+def forget_region_help() -> None:
+    """Empty this process's remembered lookups (tests that write with bulk_create)."""
+    with _region_cache_lock:
+        _region_cache.clear()
 
 
 @dataclass(frozen=True)
@@ -574,3 +652,10 @@ class OutdatedReport(models.Model):
         self.resolved_by = user
         self.resolved_at = now or timezone.now()
         self.save(update_fields=["status", "resolved_by", "resolved_at"])
+
+
+@receiver([post_save, post_delete], sender=Service)
+@receiver([post_save, post_delete], sender=ContactMethod)
+@receiver([post_save, post_delete], sender=OpeningPeriod)
+def directory_changed(sender: type[models.Model], **kwargs: object) -> None:
+    DirectoryVersion.changed()

@@ -26,6 +26,7 @@ from django.db import connection
 from conftest import TEST_KEYS
 from crisisplan.logfilters import RedactTokensFilter
 from crisisplan.models import LinkOpen, Plan, PrivateLink
+from hotlines.models import ContactMethod
 from tests.factory import make_client, make_service
 from tests.test_plan_models import full_content, make_plan
 
@@ -207,3 +208,23 @@ def test_the_logging_filter_redacts_tokens_and_searches() -> None:
     assert "AbC_123-xyz" not in message
     assert "Robin" not in message
     assert "/p/[redacted]/plan/" in message
+
+
+def test_a_corrected_number_reaches_every_process_at_once(
+    servers: list[Server], plan: Plan
+) -> None:
+    """Each process remembers region lookups; the directory's version (in the database)
+    tells all of them that a number changed."""
+    _link, token = PrivateLink.issue(plan, None)
+    browser = Browser()
+    for server in servers:
+        status, page = browser.request(server.url + f"/p/{token}/")
+        assert status == 200
+        assert 'href="tel:999"' in page
+    method = ContactMethod.objects.get(service__name="Emergency services", kind="phone")
+    method.value = "112"
+    method.save()
+    for server in servers:
+        _status, page = browser.request(server.url + f"/p/{token}/")
+        assert 'href="tel:112"' in page
+        assert 'href="tel:999"' not in page
