@@ -333,12 +333,17 @@ class Plan(models.Model):
         """(pinned, hidden) service ids; none for a plan not saved yet."""
         if self._state.adding:
             return set(), set()
-        through_pinned = Plan.pinned_services.through.objects.filter(plan_id=self.pk)
-        through_hidden = Plan.hidden_services.through.objects.filter(plan_id=self.pk)
-        return (
-            set(through_pinned.values_list("service_id", flat=True)),
-            set(through_hidden.values_list("service_id", flat=True)),
+        pinned_rows = Plan.pinned_services.through.objects.filter(plan_id=self.pk).values_list(
+            "service_id", models.Value(True, output_field=models.BooleanField())
         )
+        hidden_rows = Plan.hidden_services.through.objects.filter(plan_id=self.pk).values_list(
+            "service_id", models.Value(False, output_field=models.BooleanField())
+        )
+        pinned: set[int] = set()
+        hidden: set[int] = set()
+        for service_id, is_pin in pinned_rows.union(hidden_rows, all=True):
+            (pinned if is_pin else hidden).add(service_id)
+        return pinned, hidden
 
     def directory_help(self, audience: str = "client") -> RegionHelp:
         """The directory's services for the client's region, with this plan's pins and
@@ -626,6 +631,8 @@ class PrivateLink(models.Model):
     pin_hash = models.CharField(max_length=200, blank=True)
     failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+    previous_opened_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[PrivateLinkQuerySet] = PrivateLinkQuerySet.as_manager()
 
@@ -759,14 +766,15 @@ class PrivateLink(models.Model):
     # --- opens ---
 
     def record_open(self, user_agent: str) -> LinkOpen:
-        return LinkOpen.objects.create(link=self, browser=LinkOpen.browser_family(user_agent))
+        """Log an open, and keep the one before it on the link (the client's "last
+        opened", shown on every view of the plan without another query)."""
+        opened = LinkOpen.objects.create(link=self, browser=LinkOpen.browser_family(user_agent))
+        self.previous_opened_at, self.last_opened_at = self.last_opened_at, opened.opened_at
+        self.save(update_fields=["previous_opened_at", "last_opened_at"])
+        return opened
 
     def recent_opens(self, count: int = 10) -> list[LinkOpen]:
         return list(self.opens.order_by("-opened_at")[:count])
-
-    def previous_open(self) -> LinkOpen | None:
-        """The open before the latest one (the client's "last opened")."""
-        return self.opens.order_by("-opened_at")[1:2].first()
 
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
@@ -826,27 +834,45 @@ class RateCounter(models.Model):
         return f"{self.key[:12]}…={self.count}"
 
     @classmethod
-    def hit(cls, scope: str, identifier: str, *, limit: int, window_seconds: int) -> bool:
-        """Count one request; False once more than ``limit`` came in this window.
+    def hit(cls, *limits: RateLimit) -> RateLimit | None:
+        """Count one request against each limit; the first limit now exceeded, or None.
 
-        One atomic statement (INSERT … ON CONFLICT DO UPDATE … RETURNING), on
-        PostgreSQL and SQLite alike, so concurrent processes never lose a count.
+        One atomic statement for all of them (INSERT … ON CONFLICT DO UPDATE …
+        RETURNING), on PostgreSQL and SQLite alike, so concurrent processes never lose a
+        count and a request costs one round trip.
         """
         now = time.time()
-        window = int(now // window_seconds)
-        key = hashlib.sha256(f"{scope}|{identifier}|{window}".encode()).hexdigest()
-        expires = datetime.datetime.fromtimestamp((window + 2) * window_seconds, tz=datetime.UTC)
+        rows: list[tuple[str, datetime.datetime]] = []
+        for limit in limits:
+            window = int(now // limit.seconds)
+            key = f"{limit.scope}|{limit.identifier}|{limit.seconds}|{window}"
+            expires = datetime.datetime.fromtimestamp((window + 2) * limit.seconds, tz=datetime.UTC)
+            rows.append((hashlib.sha256(key.encode()).hexdigest(), expires))
         q = connection.ops.quote_name
         table, key_col, count_col = q(cls._meta.db_table), q("key"), q("count")
         # Only quoted model names are interpolated; the values are parameters.
         sql = (
             f"INSERT INTO {table} ({key_col}, {count_col}, {q('expires_at')}) "  # noqa: S608
-            f"VALUES (%s, 1, %s) ON CONFLICT ({key_col}) DO UPDATE "
-            f"SET {count_col} = {table}.{count_col} + 1 RETURNING {count_col}"
+            f"VALUES {', '.join(['(%s, 1, %s)'] * len(rows))} "
+            f"ON CONFLICT ({key_col}) DO UPDATE SET {count_col} = {table}.{count_col} + 1 "
+            f"RETURNING {key_col}, {count_col}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [key, expires])
-            (count,) = cursor.fetchone()
-        if count == 1 and secrets.randbelow(50) == 0:
+            cursor.execute(sql, [value for row in rows for value in row])
+            counts = dict(cursor.fetchall())
+        if min(counts.values()) == 1 and secrets.randbelow(50) == 0:
             cls.objects.filter(expires_at__lt=timezone.now()).delete()
-        return count <= limit
+        for limit, (key, _expires) in zip(limits, rows, strict=True):
+            if counts[key] > limit.count:
+                return limit
+        return None
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``count`` requests per ``seconds`` for one (scope, identifier)."""
+
+    scope: str
+    identifier: str
+    count: int
+    seconds: int

@@ -24,7 +24,14 @@ from clients.models import Client
 from clients.views import decryption_failures_shown
 from crisisplan.encryption import EncryptionError
 from crisisplan.forms import ChangeNoteForm, CompareForm, LinkForm, NextReviewForm, PinForm
-from crisisplan.models import Plan, PlanVersion, PrivateLink, RateCounter, StaleVersion
+from crisisplan.models import (
+    Plan,
+    PlanVersion,
+    PrivateLink,
+    RateCounter,
+    RateLimit,
+    StaleVersion,
+)
 from crisisplan.sections import EditorState, PlanContent, changed_sections
 from hotlines.models import region_help
 from hotlines.phones import tel_href
@@ -488,17 +495,25 @@ def client_address(request: HttpRequest) -> str:
 
 
 def private_link_page(view: Any) -> Any:
-    """Wrap every client-facing link view: a rate limit per address, checked before any
-    lookup (HTTP 429 with emergency help), and headers that keep the page out of caches,
-    referrers and search engines."""
+    """Wrap every client-facing link view: rate limits per address and per link, counted
+    before any lookup (HTTP 429 with emergency help), and headers that keep the page out
+    of caches, referrers and search engines."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        count, seconds = settings.LINK_RATE_LIMIT_PER_ADDRESS
-        if RateCounter.hit("address", client_address(request), limit=count, window_seconds=seconds):
+        limits = [
+            RateLimit("address", client_address(request), *settings.LINK_RATE_LIMIT_PER_ADDRESS)
+        ]
+        token = kwargs.get("token")
+        if token and PrivateLink.token_is_well_formed(token):
+            limits.append(
+                RateLimit("link", PrivateLink.hash_token(token), *settings.LINK_RATE_LIMIT_PER_LINK)
+            )
+        exceeded = RateCounter.hit(*limits)
+        if exceeded is None:
             response = view(request, *args, **kwargs)
         else:
-            response = _too_many(request, seconds)
+            response = _too_many(request, exceeded.seconds)
         return _private_headers(response)
 
     return wrapper
@@ -520,14 +535,11 @@ def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
 def _usable_link(
     request: HttpRequest, token: str
 ) -> tuple[PrivateLink | None, HttpResponse | None]:
-    """(link, None) for a usable link within its own rate limit; otherwise (None, the
-    response to send): one 404 page for unknown, expired and revoked links alike."""
+    """(link, None) for a usable link; otherwise (None, the response to send): one 404
+    page for unknown, expired and revoked links alike."""
     link = PrivateLink.find(token)
     if link is None or not link.is_usable():
         return None, _link_gone(request, link)
-    count, seconds = settings.LINK_RATE_LIMIT_PER_LINK
-    if not RateCounter.hit("link", str(link.pk), limit=count, window_seconds=seconds):
-        return None, _too_many(request, seconds)
     return link, None
 
 
@@ -614,7 +626,6 @@ def _client_plan_context(link: PrivateLink) -> dict[str, Any]:
     plan = link.plan
     if plan.published_version is not None:
         plan.published_version.plan = plan
-    previous = link.previous_open()
     try:
         content = plan.published_content()
         context = plan_body_context(plan, content) if content is not None else {}
@@ -628,7 +639,7 @@ def _client_plan_context(link: PrivateLink) -> dict[str, Any]:
         **context,
         "published": content is not None,
         "unreadable": unreadable,
-        "last_opened": previous.opened_at if previous else None,
+        "last_opened": link.previous_opened_at,
     }
 
 
