@@ -228,3 +228,13 @@ def test_a_corrected_number_reaches_every_process_at_once(
         _status, page = browser.request(server.url + f"/p/{token}/")
         assert 'href="tel:112"' in page
         assert 'href="tel:999"' not in page
+
+
+def test_gunicorn_serves_hashed_static_files_through_whitenoise(servers: list[Server]) -> None:
+    _status, page = Browser().request(servers[0].url + "/login/")
+    css = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page)
+    assert css, "the stylesheet is linked under a hashed name"
+    with urllib.request.urlopen(servers[1].url + css.group(1), timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+        assert "immutable" in response.headers["Cache-Control"]
+        assert b"--accent" in response.read()
