@@ -239,8 +239,11 @@ def _rate(name: str, value: str) -> tuple[int, int]:
 
 
 # Requests to private-link URLs, counted in the database (shared by every app process).
+# Tokens are 256-bit, so the address limit is not what stops guessing; it stops floods.
+# It is generous because many phones share one address behind a carrier's NAT, and a
+# client must not be kept from their plan by strangers on the same network.
 LINK_RATE_LIMIT_PER_ADDRESS = _rate(
-    "LINK_RATE_LIMIT_PER_ADDRESS", env.str("LINK_RATE_LIMIT_PER_ADDRESS", default="30/60")
+    "LINK_RATE_LIMIT_PER_ADDRESS", env.str("LINK_RATE_LIMIT_PER_ADDRESS", default="120/60")
 )
 LINK_RATE_LIMIT_PER_LINK = _rate(
     "LINK_RATE_LIMIT_PER_LINK", env.str("LINK_RATE_LIMIT_PER_LINK", default="60/60")
