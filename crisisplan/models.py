@@ -362,11 +362,12 @@ class Plan(models.Model):
     def directory_choices(self) -> list[DirectoryChoice]:
         """For the editor: the region's services (shown unless hidden) and the country's
         other client-visible services (shown when pinned), plus any pinned elsewhere."""
-        from hotlines.models import Service
+        from hotlines.models import Service, region_help
 
         pinned, hidden = self.directory_ids()
         country, subdivision = self.client.country, self.client.subdivision
-        region = list(Service.objects.for_region(country, subdivision))
+        # The region's services as the client's page looks them up (remembered per process).
+        region = region_help(country, subdivision).services
         region_ids = {s.pk for s in region}
         others = list(
             Service.objects.visible_to_clients()
@@ -383,15 +384,30 @@ class Plan(models.Model):
     def choose_directory(self, offered: set[int], shown: set[int], actor: Any) -> bool:
         """Apply the editor's ticks: untick a region service to hide it, tick another to
         pin it. Services not offered keep their pins and hides. True if anything changed."""
-        choices = {c.service.pk: c for c in self.directory_choices()}
+        from hotlines.models import Service, region_help
+
         pinned, hidden = self.directory_ids()
-        for pk in offered & set(choices):
-            choice = choices[pk]
-            if choice.locked:
-                continue
-            if choice.default:
+        country, subdivision = self.client.country, self.client.subdivision
+        region = {s.pk: s for s in region_help(country, subdivision).services}
+        # Offered outside the region: only what directory_choices() offers can be pinned
+        # (one light query instead of building every choice again on each save).
+        outside = offered - set(region)
+        pinnable = (
+            set(
+                Service.objects.visible_to_clients()
+                .filter(models.Q(country=country) | models.Q(pk__in=pinned))
+                .filter(pk__in=outside)
+                .values_list("pk", flat=True)
+            )
+            if outside
+            else set()
+        )
+        for pk in offered:
+            if pk in region:
+                if region[pk].kind == Service.Kind.EMERGENCY:
+                    continue  # an emergency number cannot be hidden
                 (hidden.discard if pk in shown else hidden.add)(pk)
-            else:
+            elif pk in pinnable:
                 (pinned.add if pk in shown else pinned.discard)(pk)
         return self.set_directory_choices(pinned, hidden, actor)
 
