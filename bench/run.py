@@ -479,6 +479,9 @@ class Bench:
         for seconds in (self.args.warmup, self.args.duration):
             if not seconds:
                 continue
+            # A save wrk sent as the warm-up ended may still be committing: let it land, so
+            # the base version read below is the latest (else the first save is refused).
+            time.sleep(1)
             # The editor as the browser has it now: the form and its base version.
             targets = []
             for pk in clients:
