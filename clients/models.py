@@ -168,25 +168,6 @@ class Client(EncryptedModel):
 
     objects: ClassVar[ClientQuerySet] = ClientQuerySet.as_manager()
 
-    ENCRYPTED_FIELDS: ClassVar[tuple[str, ...]] = (
-        "preferred_name",
-        "full_name",
-        "date_of_birth",
-        "phone",
-        "email",
-        "street_address",
-        "city",
-        "timezone",
-        "preferred_language",
-        "emergency_contact_name",
-        "emergency_contact_relationship",
-        "emergency_contact_phone",
-        "emergency_contact_consent",
-        "emergency_contact_consent_date",
-        "other_providers",
-        "notes",
-    )
-
     class Meta:
         verbose_name = "client"
         constraints: ClassVar = [
@@ -320,7 +301,7 @@ class Client(EncryptedModel):
             "updated_at": self.updated_at.isoformat(),
             "archived_at": self.archived_at.isoformat() if self.archived_at else None,
         }
-        for name in self.ENCRYPTED_FIELDS:
+        for name in self.encrypted_field_names():
             value = getattr(self, name)
             record[name] = value.isoformat() if isinstance(value, datetime.date) else value
         data: dict[str, Any] = {"client": record}

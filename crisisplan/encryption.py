@@ -544,6 +544,11 @@ class EncryptedModel(models.Model):
     def encryption_context(self) -> tuple[uuid.UUID | None, DataKey]:
         raise NotImplementedError
 
+    @classmethod
+    def encrypted_field_names(cls) -> tuple[str, ...]:
+        """The model's encrypted fields, in declaration order."""
+        return tuple(f.name for f in cls._meta.concrete_fields if isinstance(f, EncryptedField))
+
 
 # loaddata saves with save_base(raw=True), which reads attributes instead of calling
 # pre_save; during that save the descriptor hands the fixture's ciphertext through.

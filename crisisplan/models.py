@@ -329,6 +329,10 @@ class Plan(models.Model):
 
     # -- the directory --
 
+    def current_link(self) -> PrivateLink | None:
+        """The plan's link that is not revoked (it may have expired); None for none."""
+        return None if self._state.adding else self.links.current().first()
+
     def directory_ids(self) -> tuple[set[int], set[int]]:
         """(pinned, hidden) service ids; none for a plan not saved yet."""
         if self._state.adding:

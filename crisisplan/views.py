@@ -409,11 +409,11 @@ def link_manage(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
 
 
 def _link_context(plan: Plan, form: LinkForm) -> dict[str, Any]:
-    link = None if plan._state.adding else plan.links.current().first()
+    link = plan.current_link()
     return _plan_context(
         plan,
         link=link,
-        opens=list(link.opens.all()[:20]) if link else [],
+        opens=link.recent_opens(20) if link else [],
         form=form,
         now=timezone.now(),
     )
@@ -449,7 +449,7 @@ def link_create(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
 
 
 def _current_link_or_404(plan: Plan) -> PrivateLink:
-    link = None if plan._state.adding else plan.links.current().first()
+    link = plan.current_link()
     if link is None:
         raise Http404("No link.")
     return link

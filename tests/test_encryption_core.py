@@ -254,7 +254,7 @@ CANARY = "Canary-Q7xZ-Ünïcode"
 def canary_client(therapist: Any) -> Client:
     values: dict[str, Any] = {
         name: f"{CANARY}-{name}"
-        for name in Client.ENCRYPTED_FIELDS
+        for name in Client.encrypted_field_names()
         if isinstance(field(name), encryption.EncryptedTextField)
     }
     values["timezone"] = CANARY
