@@ -1,7 +1,8 @@
 """gunicorn settings read from the working directory (gunicorn loads this file itself).
 
-The access log must never contain a private link's token: RedactingLogger rewrites every
-logged value (request line, path, referer, headers) through crisisplan.logfilters.redact.
+No log may contain a private link's token: RedactingLogger rewrites every access-log
+value (request line, path, referer, headers) through crisisplan.logfilters.redact, and
+filters gunicorn's error log (e.g. "Error handling request /p/...") the same way.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from crisisplan.logfilters import redact
+from crisisplan.logfilters import RedactTokensFilter, redact
 
 
 class RedactingLogger(Logger):
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        self.error_log.addFilter(RedactTokensFilter())
+
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
         atoms = super().atoms(resp, req, environ, request_time)
         return {

@@ -6,6 +6,7 @@ Two real gunicorn processes serve the test database; requests alternate between 
 from __future__ import annotations
 
 import http.cookiejar
+import importlib.util
 import logging
 import os
 import re
@@ -238,3 +239,22 @@ def test_gunicorn_serves_hashed_static_files_through_whitenoise(servers: list[Se
         assert response.status == 200
         assert "immutable" in response.headers["Cache-Control"]
         assert b"--accent" in response.read()
+
+
+def test_gunicorns_error_log_redacts_tokens() -> None:
+    """Errors gunicorn logs itself (outside Django) name the request's path too."""
+    from gunicorn.config import Config
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    logger = conf.RedactingLogger(Config())
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logger.error_log.addHandler(handler)
+    try:
+        logger.error("Error handling request %s", "/p/AbC_123-xyz/plan/")
+    finally:
+        logger.error_log.removeHandler(handler)
+    assert seen == ["Error handling request /p/[redacted]/plan/"]
