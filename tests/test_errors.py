@@ -73,3 +73,19 @@ def test_a_failing_plan_save_logs_none_of_the_typed_text(
     logged = log_text(caplog)
     assert "Internal Server Error" in logged
     assert CANARY not in logged
+
+
+def test_a_page_that_does_not_exist_still_shows_emergency_help(client, db) -> None:
+    """A client whose link was cut short can land on any URL: no dead end."""
+    response = client.get("/clients-plan-typo/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'href="tel:112"' in html
+    assert "findahelpline.com" in html
+
+
+def test_the_500_page_offers_tap_to_call_numbers() -> None:
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert 'href="tel:112"' in html and 'href="tel:911"' in html

@@ -157,3 +157,17 @@ def test_the_plan_page_works_without_javascript(
     expect(page.get_by_role("link", name="Keep a copy")).to_be_visible()
     expect(page.get_by_role("button", name="Print")).to_be_hidden()
     phone.close()
+
+
+def test_a_page_that_does_not_exist_is_no_dead_end(
+    browser: Browser, live_server: Any, db: None, artifacts: Path
+) -> None:
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    response = page.goto(f"{live_server.url}/no-such-page/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("link", name="112")).to_have_attribute("href", "tel:112")
+    page.screenshot(path=artifacts / "404-general.png", full_page=True)
+    assert_accessible(page, "general 404 page")
+    assert_no_sideways_scroll(page, "general 404 page")
+    phone.close()
