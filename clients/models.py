@@ -26,7 +26,12 @@ from crisisplan.encryption import (
     EncryptedTextField,
 )
 from crisisplan.models import DataKey
-from hotlines.regions import country_name, subdivision_name
+from hotlines.regions import (
+    country_name,
+    subdivision_name,
+    validate_country,
+    validate_subdivision,
+)
 
 # Export hooks: another app adds a section to a client's export (the right-of-access
 # answer) with ``@register_export("plans")`` on a function ``(client) -> JSON value``.
@@ -207,23 +212,22 @@ class Client(EncryptedModel):
         super().clean()
         self.country = (self.country or "").strip().upper()
         self.subdivision = (self.subdivision or "").strip().upper()
-        errors: dict[str, str] = {}
-        if not pycountry.countries.get(alpha_2=self.country):
-            errors["country"] = "Choose a country from the list."
-        elif self.subdivision:
-            subdivision = pycountry.subdivisions.get(code=self.subdivision)
-            if subdivision is None:
-                errors["subdivision"] = (
-                    f"{self.subdivision} is not an ISO 3166-2 region code; codes look like "
-                    f"{self.example_subdivision()}."
-                )
-            elif subdivision.country_code != self.country:
-                errors["subdivision"] = (
-                    f"{self.subdivision} is not a region of {country_name(self.country)}; "
-                    f"its regions look like {self.example_subdivision()}."
-                )
-        if errors:
-            raise ValidationError(errors)
+        # The directory's code checks, with messages that help a therapist fix the form.
+        try:
+            validate_country(self.country)
+        except ValidationError:
+            raise ValidationError({"country": "Choose a country from the list."}) from None
+        try:
+            validate_subdivision(self.subdivision, self.country)
+        except ValidationError as exc:
+            problem = (
+                "is not an ISO 3166-2 region code; codes look like"
+                if exc.code == "unknown_subdivision"
+                else f"is not a region of {country_name(self.country)}; its regions look like"
+            )
+            raise ValidationError(
+                {"subdivision": f"{self.subdivision} {problem} {self.example_subdivision()}."}
+            ) from None
 
     def example_subdivision(self) -> str:
         found = pycountry.subdivisions.get(country_code=self.country) or []
