@@ -68,13 +68,13 @@ def _fresh_region_lookups() -> None:
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from crisisplan.keys import parse_keyring
+    from crisisplan.core.keys import parse_keyring
 
     settings.ENCRYPTION_KEYRING = parse_keyring(TEST_KEYS)
 
 
 def make_user(email: str, *, is_staff: bool = False, password: str = "correct horse battery"):
-    from crisisplan.models import User
+    from crisisplan.core.models import User
 
     return User.objects.create_user(email, password, is_staff=is_staff)
 

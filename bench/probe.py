@@ -69,8 +69,8 @@ def _make_client(therapist: Any, country: str, region: str, versions: int) -> An
     content of a seeded plan), made through the app's own create_for, save_version and
     publish."""
     from clients.models import Client
-    from crisisplan.models import Plan, PlanVersion
-    from crisisplan.sections import PlanContent
+    from crisisplan.plans.models import Plan, PlanVersion
+    from crisisplan.plans.sections import PlanContent
 
     template = PlanVersion.objects.select_related("plan__client__data_key").filter(
         plan__client__country=BENCH_COUNTRY, number=1
@@ -106,9 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench.urls import BASELINE_PATH
     from bench.views import TEMPLATE
     from clients.models import Client
-    from crisisplan import encryption
+    from crisisplan.core import encryption
+    from crisisplan.core.models import User
+    from crisisplan.links.models import PrivateLink
     from crisisplan.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
-    from crisisplan.models import Plan, PlanVersion, PrivateLink, User
+    from crisisplan.plans.models import Plan, PlanVersion
     from hotlines.models import Service
 
     demo = User.objects.get(email=DEMO_EMAIL)
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         .order_by("created_at", "pk")[:3]
     )
     if len(bench_clients) < 3 or small_therapist is None:
-        print("The benchmark data is missing: run seed_demo --scale first.", file=sys.stderr)
+        print("The benchmark data is missing: run seed_scale first.", file=sys.stderr)
         return 1
     link_client, *save_clients = bench_clients
     small = _make_client(small_therapist, SMALL_COUNTRY, "", 1)

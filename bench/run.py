@@ -3,7 +3,7 @@
 One run, one server, one database of its own:
 
 1. refuses any database but its own (bench/guard.py), then drops and recreates it;
-2. migrates and seeds it through the app's own code (``seed_demo --scale``, with
+2. migrates and seeds it through the app's own code (``seed_scale``, with
    DEBUG=true as seed_demo requires), and collects static files into a folder of its own;
 3. counts queries per page in-process (bench/probe.py), which also issues the private
    links and writes the baseline template, as large as the plan page;
@@ -59,7 +59,7 @@ DEMO_PASSWORD = "demo-therapist-2026"  # noqa: S105 (seed_demo's published demo 
 UNLIMITED = "1000000000/60"  # link rate limits: counted as usual, never reached
 COMPRESSED_LIMIT = 20_000  # bytes: "under 20 KB compressed"
 
-# The targets of issue 7 (README, "Benchmarks").
+# The targets (BENCHMARKS.md, "Targets").
 PLAN_MIN_RPS_RATIO = 0.60
 PLAN_MAX_P99_RATIO = 1.5
 MAX_P50_RATIO = 3.0
@@ -232,7 +232,7 @@ def free_port() -> int:
 
 
 def _new_key_entry(key_id: str) -> str:
-    from crisisplan.keys import generate_entry
+    from crisisplan.core.keys import generate_entry
 
     return generate_entry(key_id)
 
@@ -584,11 +584,10 @@ class Bench:
         self.recreate_database()
         with self.timed("migrate_s"):
             self.manage("migrate", "--noinput", "-v", "0")
-        self.step("seeding (seed_demo --scale)")
+        self.step("seeding (seed_scale)")
         with self.timed("seed_s"):
             seed_log = self.manage(
-                "seed_demo",
-                "--scale",
+                "seed_scale",
                 f"--therapists={args.therapists}",
                 f"--clients={args.clients}",
                 f"--other-clients={args.other_clients}",
@@ -773,7 +772,7 @@ def _with_ratios(pages: dict[str, dict]) -> dict[str, dict]:
 
 
 def check_targets(results: dict) -> dict[str, dict]:
-    """Each target of issue 7: met or missed, with the figure it was judged on."""
+    """Each target: met or missed, with the figure it was judged on."""
     pages = results["pages"]
     plan = pages["plan"]
     targets = {

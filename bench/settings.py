@@ -1,5 +1,6 @@
 """Settings of the benchmark's processes: the app's own settings, plus
 
+- the bench app, whose ``seed_scale`` command loads the data set it measures;
 - the baseline route (bench/urls.py), which exists only here, never in production;
 - the folder the runner writes the baseline template into (BENCH_TEMPLATES_DIR);
 - a static root of the benchmark's own (STATIC_ROOT), so collectstatic never touches
@@ -17,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from bench.guard import Refused, check_database_settings
 from crisisplan.settings import *  # noqa: F403
-from crisisplan.settings import BASE_DIR, DATABASES, TEMPLATES
+from crisisplan.settings import BASE_DIR, DATABASES, INSTALLED_APPS, TEMPLATES
 
 try:
     check_database_settings(DATABASES["default"])
@@ -25,6 +26,8 @@ except Refused as exc:
     raise ImproperlyConfigured(f"bench.settings: {exc}") from None
 
 ROOT_URLCONF = "bench.urls"
+# For its seed_scale command (bench/management/commands/seed_scale.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 TEMPLATES = copy.deepcopy(TEMPLATES)
 if os.environ.get("BENCH_TEMPLATES_DIR"):

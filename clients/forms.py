@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import validate_email
 
 from clients.models import Client, country_choices
-from crisisplan.encryption import EncryptedModelFormMixin
+from crisisplan.core.encryption import EncryptedModelFormMixin
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""Client records. Everything that identifies a client is encrypted (crisisplan.encryption);
+"""Client records. Everything that identifies a client is encrypted (crisisplan.core.encryption);
 only the owner, the ISO location codes (for the directory lookup), timestamps and the
 archived flag are plaintext.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import unicodedata
 import uuid
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pycountry
@@ -18,36 +17,20 @@ from django.db import models, transaction
 from django.db.models.functions import Concat
 from django.utils import timezone as tz
 
-from crisisplan import audit
-from crisisplan.encryption import (
+from clients import hooks
+from crisisplan.core.encryption import (
     EncryptedBooleanField,
     EncryptedDateField,
     EncryptedModel,
     EncryptedTextField,
 )
-from crisisplan.models import DataKey
+from crisisplan.core.models import AuditEvent, DataKey
 from hotlines.regions import (
     country_name,
     subdivision_name,
     validate_country,
     validate_subdivision,
 )
-
-# Export hooks: another app adds a section to a client's export (the right-of-access
-# answer) with ``@register_export("plans")`` on a function ``(client) -> JSON value``.
-# The hook runs inside Client.export(), so a decryption failure there aborts the export.
-ExportHook = Callable[["Client"], Any]
-export_hooks: dict[str, ExportHook] = {}
-
-
-def register_export(key: str) -> Callable[[ExportHook], ExportHook]:
-    def decorator(hook: ExportHook) -> ExportHook:
-        if key in export_hooks or key == "client":
-            raise ValueError(f"An export section {key!r} is already registered.")
-        export_hooks[key] = hook
-        return hook
-
-    return decorator
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -75,23 +58,12 @@ class ClientQuerySet(models.QuerySet["Client"]):
         return self.filter(archived_at__isnull=False)
 
     def for_dashboard(self) -> ClientQuerySet:
-        """The dashboard's rows, newest activity first. Later issues add plan and link
-        status here with select_related/prefetch_related/annotate (constant queries)."""
-        from crisisplan.models import PrivateLink
-
-        # "plan": each row's plan status and review date (crisisplan.Plan), in the same query;
-        # each plan's current private link in one more query, whatever the number of rows.
-        return (
-            self.select_related("data_key", "plan")
-            .prefetch_related(
-                models.Prefetch(
-                    "plan__links",
-                    queryset=PrivateLink.objects.current(),
-                    to_attr="current_links",
-                )
-            )
-            .order_by("-updated_at", "-id")
-        )
+        """The dashboard's rows, newest activity first, with what the layers above add to
+        each row (clients.hooks.dashboard_rows) fetched in a constant number of queries."""
+        rows = self.select_related("data_key")
+        for add_to_rows in hooks.dashboard_rows:
+            rows = add_to_rows(rows)
+        return rows.order_by("-updated_at", "-id")
 
     def search(self, query: str) -> list[Client]:
         """Clients whose preferred or full name contains ``query`` (decrypts every name:
@@ -106,7 +78,7 @@ class ClientQuerySet(models.QuerySet["Client"]):
         with transaction.atomic():
             client = self.model(therapist=therapist, **fields)
             client.save(force_insert=True)
-            audit.record(therapist, audit.Action.CREATE, client.pk)
+            AuditEvent.objects.record(therapist, AuditEvent.Action.CREATE, client.pk)
         return client
 
     def delete(self) -> tuple[int, dict[str, int]]:
@@ -115,12 +87,12 @@ class ClientQuerySet(models.QuerySet["Client"]):
         with transaction.atomic():
             ids = list(self.values_list("pk", "data_key_id"))
             for client_id, _key_id in ids:
-                audit.record(None, audit.Action.DELETE, client_id)
+                AuditEvent.objects.record(None, AuditEvent.Action.DELETE, client_id)
             return DataKey.objects.filter(pk__in=[key_id for _pk, key_id in ids]).delete()
 
 
 class Client(EncryptedModel):
-    """A therapist's client. See crisisplan/encryption.py for how fields are stored."""
+    """A therapist's client. See crisisplan/core/encryption.py for how fields are stored."""
 
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
@@ -268,26 +240,26 @@ class Client(EncryptedModel):
         with transaction.atomic():
             self.updated_at = tz.now()
             self.save(update_fields=[*fields, "updated_at"])
-            audit.record(actor, audit.Action.EDIT, self.pk, fields=sorted(fields))
+            AuditEvent.objects.record(actor, AuditEvent.Action.EDIT, self.pk, fields=sorted(fields))
 
     def archive(self, actor: Any) -> None:
         with transaction.atomic():
             self.archived_at = self.updated_at = tz.now()
             self.save(update_fields=["archived_at", "updated_at"])
-            audit.record(actor, audit.Action.ARCHIVE, self.pk)
+            AuditEvent.objects.record(actor, AuditEvent.Action.ARCHIVE, self.pk)
 
     def unarchive(self, actor: Any) -> None:
         with transaction.atomic():
             self.archived_at = None
             self.updated_at = tz.now()
             self.save(update_fields=["archived_at", "updated_at"])
-            audit.record(actor, audit.Action.UNARCHIVE, self.pk)
+            AuditEvent.objects.record(actor, AuditEvent.Action.UNARCHIVE, self.pk)
 
     def destroy(self, actor: Any = None) -> tuple[int, dict[str, int]]:
         """Delete the client by destroying its data key (crypto-shredding); the client's
         rows go with it by cascade. The audit events stay."""
         with transaction.atomic():
-            audit.record(actor, audit.Action.DELETE, self.pk)
+            AuditEvent.objects.record(actor, AuditEvent.Action.DELETE, self.pk)
             return DataKey.objects.filter(pk=self.data_key_id).delete()
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
@@ -309,6 +281,6 @@ class Client(EncryptedModel):
             value = getattr(self, name)
             record[name] = value.isoformat() if isinstance(value, datetime.date) else value
         data: dict[str, Any] = {"client": record}
-        for key, hook in export_hooks.items():
-            data[key] = hook(self)
+        for key, section in hooks.export_sections.items():
+            data[key] = section(self)
         return data

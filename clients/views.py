@@ -1,61 +1,25 @@
 from __future__ import annotations
 
-import functools
-import logging
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients import hooks
+from clients.access import get_client_for_user
 from clients.forms import ClientForm, DeleteClientForm
 from clients.models import Client
-from crisisplan import audit
-from crisisplan.encryption import EncryptionError
-from crisisplan.models import AuditEvent, PrivateLink
-
-logger = logging.getLogger(__name__)
+from crisisplan.core.http import decryption_failures_shown
+from crisisplan.core.models import AuditEvent
 
 PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
 EVENTS_SHOWN = 200
-
-
-def get_client_for_user(request: HttpRequest, pk: uuid.UUID) -> Client:
-    """The client ``pk`` if the logged-in user is its therapist; Http404 otherwise.
-
-    A missing client and another therapist's client answer alike, so ids cannot be
-    probed. Curators (staff) are not clinicians: they too get 404 for anyone's client but
-    their own. The data key is fetched with the client (one query, ready to decrypt).
-    """
-    client = (
-        Client.objects.for_therapist(request.user).select_related("data_key").filter(pk=pk).first()
-    )
-    if client is None:
-        raise Http404("No such client.")
-    return client
-
-
-def decryption_failures_shown(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answer a decryption failure with a plain 500 page that names the problem (e.g. the
-    missing key id) and holds no client data; never a blank value or a stack trace."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except EncryptionError as exc:
-            logger.error("Client data could not be decrypted on %s: %s", request.path, exc)
-            return render(
-                request, "clients/decryption_error.html", {"problem": str(exc)}, status=500
-            )
-
-    return wrapper
 
 
 @login_required
@@ -97,10 +61,11 @@ def add(request: HttpRequest) -> HttpResponse:
 @decryption_failures_shown
 def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
-    link = PrivateLink.objects.current().filter(plan__client=client).first()
-    context = {"client": client, "link": link, "opens": link.recent_opens() if link else []}
+    context: dict[str, Any] = {"client": client}
+    for more in hooks.detail_context:
+        context.update(more(client))
     response = render(request, "clients/detail.html", context)
-    audit.record(request.user, audit.Action.VIEW, client.pk)
+    AuditEvent.objects.record(request.user, AuditEvent.Action.VIEW, client.pk)
     return response
 
 

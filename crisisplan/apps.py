@@ -6,5 +6,10 @@ class CrisisPlanConfig(AppConfig):
     verbose_name = "Crisis plans"
 
     def ready(self) -> None:
-        # Adds the plan and its versions to export_client_data's output.
-        from crisisplan import plan_export  # noqa: F401
+        # Plans and links add to the client pages and export of the layer below them
+        # (clients.hooks). Imported here because models load only once apps are ready.
+        from crisisplan.links import hooks as link_hooks
+        from crisisplan.plans import hooks as plan_hooks
+
+        plan_hooks.register()
+        link_hooks.register()

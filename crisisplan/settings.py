@@ -12,7 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from crisisplan.keys import KeyringError, parse_keyring
+from crisisplan.core.keys import KeyringError, parse_keyring
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ if not ALLOWED_HOSTS:
 elif any(not host.strip() or " " in host for host in ALLOWED_HOSTS):
     _fail("ALLOWED_HOSTS is malformed: give comma-separated host names.")
 
-# Key-encryption keys for client data (see crisisplan/keys.py and crisisplan/encryption.py).
+# Key-encryption keys for client data (crisisplan/core/keys.py, crisisplan/core/encryption.py).
 # In DEBUG without keys the app starts, and any encryption raises a clear error.
 _raw_keys = env.str("ENCRYPTION_KEYS", default="")
 try:
@@ -208,7 +208,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "crisisplan.views.csrf_failure"
+CSRF_FAILURE_VIEW = "crisisplan.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): nothing from another origin, no inline code.

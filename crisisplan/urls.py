@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crisisplan import views
+from crisisplan import errors
 
 urlpatterns = [
     path(
@@ -23,9 +23,10 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("directory/", include("hotlines.urls")),
-    path("", include("crisisplan.plan_urls")),
+    path("", include("crisisplan.plans.urls")),
+    path("", include("crisisplan.links.urls")),
     path("", include("clients.urls")),
 ]
 
-handler404 = views.not_found
-handler500 = views.server_error
+handler404 = errors.not_found
+handler500 = errors.server_error

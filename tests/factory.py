@@ -1,11 +1,14 @@
-"""Plain factories for tests: make_client(therapist, **kwargs), make_service(name, **kwargs)."""
+"""Plain builders for tests: records (make_client, make_clients), plans (full_content,
+make_plan, editor_form_data) and directory services (make_service, make_line)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from clients.models import Client
-from crisisplan.models import DataKey
+from crisisplan.core.models import DataKey
+from crisisplan.plans.models import Plan
+from crisisplan.plans.sections import PARTS, PlanContent
 from hotlines.hours import parse_hours
 from hotlines.models import ContactMethod, Service
 
@@ -83,3 +86,63 @@ def make_service(
             if kind_ != ContactMethod.Kind.WEB:
                 method.set_hours(parsed)
     return service
+
+
+def make_line(country: str = "GB", number: str = "116 123", **kwargs: Any) -> Service:
+    """A trusted crisis line in ``country`` with one phone number."""
+    return make_service(f"Line {number}", country=country, phone=number, **kwargs)
+
+
+# --- plans ---
+
+
+def full_content(items: int = 2, tag: str = "") -> PlanContent:
+    """A plan with ``items`` entries in every list and every record field filled."""
+    data: dict[str, Any] = {}
+    for key, part in PARTS.items():
+        if part.many:
+            rows = []
+            for n in range(items):
+                row = {}
+                for f in part.fields:
+                    row[f.key] = f"0{n + 1:03d} 123 456" if f.kind == "phone" else f"{tag}{key} {n}"
+                rows.append(row)
+            data[key] = rows
+    data["therapist"] = {
+        "name": f"{tag}Dr. Ito",
+        "phone": "0113 496 0000",
+        "after_hours": "0113 496 0999",
+        "after_hours_note": "Weekdays until 10 pm",
+    }
+    data["emergency_department"] = {"name": "St Mary's", "address": "1 Road", "phone": "999"}
+    data["session_cut_off"] = {
+        "who_calls": "therapist_calls",
+        "number": "07700 900123",
+        "minutes": "5",
+        "emergency_contact_when": "After 15 minutes",
+        "emergency_services_when": "If you said you were in danger",
+    }
+    return PlanContent(data)
+
+
+def make_plan(client: Any, *contents: PlanContent, author: Any = None) -> Plan:
+    plan = Plan(client=client)
+    for number, content in enumerate(contents):
+        plan.save_version(author or client.therapist, content, number, f"note {number + 1}")
+    return plan
+
+
+def editor_form_data(content: PlanContent, base: int, note: str = "") -> dict[str, Any]:
+    """What the editor posts for ``content`` (as the browser sends it)."""
+    data: dict[str, Any] = {"base_version": str(base), "change_note": note}
+    for key, value in content.to_json().items():
+        if key == "schema":
+            continue
+        if isinstance(value, list):
+            for index, row in enumerate(value):
+                for field, text in row.items():
+                    data[f"{key}-{index}-{field}"] = text
+        else:
+            for field, text in value.items():
+                data[f"{key}-{field}"] = text
+    return data

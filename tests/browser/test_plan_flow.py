@@ -9,8 +9,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from crisisplan.models import Plan
-from crisisplan.sections import PlanContent
+from crisisplan.plans.models import Plan
+from crisisplan.plans.sections import PlanContent
 from tests.factory import make_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

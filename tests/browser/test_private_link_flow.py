@@ -10,9 +10,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from crisisplan.models import LinkOpen, PrivateLink
-from tests.factory import make_client, make_service
-from tests.test_plan_models import full_content, make_plan
+from crisisplan.links.models import LinkOpen, PrivateLink
+from tests.factory import full_content, make_client, make_plan, make_service
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crisisplan.keys import KeyringError, generate_entry
+from crisisplan.core.keys import KeyringError, generate_entry
 
 
 class Command(BaseCommand):

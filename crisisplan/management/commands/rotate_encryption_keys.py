@@ -9,9 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from crisisplan import audit
-from crisisplan.encryption import EncryptionError, get_keyring
-from crisisplan.models import DataKey
+from crisisplan.core.encryption import EncryptionError, get_keyring
+from crisisplan.core.models import AuditEvent, DataKey
 
 
 class Command(BaseCommand):
@@ -53,7 +52,9 @@ class Command(BaseCommand):
                 DataKey.objects.bulk_update(batch, ["wrapped", "kek_id", "rotated_at"])
             done += len(batch)
             self.stdout.write(f"  {done}/{max(total, done)} re-wrapped")
-        audit.record(None, audit.Action.KEY_ROTATION, None, kek_id=current, rewrapped=done)
+        AuditEvent.objects.record(
+            None, AuditEvent.Action.KEY_ROTATION, None, kek_id=current, rewrapped=done
+        )
         self.stdout.write(
             self.style.SUCCESS(f"Done: {done} data key(s) re-wrapped under key id {current!r}.")
         )

@@ -4,9 +4,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import models, transaction
+from django.db import transaction
+from django.urls import reverse
 
-from crisisplan.models import User
+from clients.models import Client
+from crisisplan.core.encryption import EncryptionError
+from crisisplan.core.models import User
+from crisisplan.links.models import PrivateLink
+from crisisplan.plans.models import Plan
+from crisisplan.plans.sections import PlanContent
+from hotlines.csvio import ImportFailed, import_csv
 
 DEMO_EMAIL = "demo@crisisplan.example"
 DEMO_PASSWORD = "demo-therapist-2026"  # noqa: S105 (a published demo login, DEBUG only)
@@ -20,21 +27,6 @@ class Command(BaseCommand):
             "--base-url",
             default="http://127.0.0.1:8000",
             help="Where the app is served, for the demo link (http://127.0.0.1:8000).",
-        )
-        scale = parser.add_argument_group(
-            "scale", "--scale adds a data set of realistic size (for `make bench`)"
-        )
-        scale.add_argument("--scale", action="store_true", help="Add the large data set too.")
-        scale.add_argument("--therapists", type=int, default=50, help="Therapists in all (50).")
-        scale.add_argument(
-            "--clients", type=int, default=500, help="Clients of the demo therapist (500)."
-        )
-        scale.add_argument(
-            "--other-clients", type=int, default=10, help="Clients of each other therapist (10)."
-        )
-        scale.add_argument("--versions", type=int, default=3, help="Versions per plan (3).")
-        scale.add_argument(
-            "--services", type=int, default=5000, help="Synthetic directory services (5000)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,15 +42,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.demo_plan(therapist)
             link_url = self.demo_link(therapist, options["base_url"])
-        if options.get("scale"):
-            self.scale(
-                therapist,
-                therapists=options["therapists"],
-                clients=options["clients"],
-                other_clients=options["other_clients"],
-                versions=options["versions"],
-                services=options["services"],
-            )
         self.stdout.write(f"login: {therapist.email} {DEMO_PASSWORD}")
         if link_url:
             self.stdout.write(f"link: {link_url}")
@@ -73,9 +56,6 @@ class Command(BaseCommand):
 
     def demo_clients(self, therapist: User) -> None:
         """A few demo clients in different countries (idempotent, by preferred name)."""
-        from clients.models import Client
-        from crisisplan.encryption import EncryptionError
-
         demo = [
             {
                 "preferred_name": "Rana",
@@ -134,8 +114,6 @@ class Command(BaseCommand):
 
     def load_directory(self) -> None:
         """Import the directory's starter data (idempotent: unchanged rows stay as they are)."""
-        from hotlines.csvio import ImportFailed, import_csv
-
         seed = settings.BASE_DIR / "hotlines" / "data" / "hotlines_seed.csv"
         try:
             result = import_csv(seed.read_bytes())
@@ -146,11 +124,6 @@ class Command(BaseCommand):
     def demo_link(self, therapist: User, base_url: str, client_name: str = "Rana") -> str:
         """A fresh private link to the demo plan (the token of an older one cannot be
         shown again, so each run replaces it). Returns its URL, or "" without a plan."""
-        from django.urls import reverse
-
-        from clients.models import Client
-        from crisisplan.models import Plan, PrivateLink
-
         client = next(
             (c for c in Client.objects.for_therapist(therapist) if c.preferred_name == client_name),
             None,
@@ -159,15 +132,11 @@ class Command(BaseCommand):
         if plan is None:
             return ""
         _link, token = PrivateLink.issue(plan, therapist)
-        return base_url.rstrip("/") + reverse("plans:link", args=[token])
+        return base_url.rstrip("/") + reverse("links:landing", args=[token])
 
     def demo_plan(self, therapist: User, client_name: str = "Rana") -> None:
         """A full crisis plan for one demo client: two versions, the latest published
         (idempotent: a client that has a plan keeps it)."""
-        from clients.models import Client
-        from crisisplan.models import Plan
-        from crisisplan.sections import PlanContent
-
         client = next(
             (
                 c
@@ -231,292 +200,3 @@ class Command(BaseCommand):
         version = plan.save_version(therapist, PlanContent(second), 1, "Added a coping idea.")
         plan.publish(version, therapist)
         self.stdout.write(f"demo plan: {client_name}, 2 versions, version 2 published")
-
-    def scale(
-        self,
-        demo: User,
-        *,
-        therapists: int,
-        clients: int,
-        other_clients: int,
-        versions: int,
-        services: int,
-    ) -> None:
-        """A data set of realistic size (for `make bench`), topped up to the given counts,
-        so that a second run adds nothing: ``therapists`` in all, the demo therapist with
-        ``clients`` clients and each other therapist with ``other_clients``; every new
-        client has a full plan of ``versions`` versions, the latest published; and
-        ``services`` synthetic directory services beside the starter data.
-
-        Bulk inserts throughout: bulk_create encrypts through the fields' pre_save as
-        save() does, and the audit events are those the one-by-one path would write.
-        """
-        import datetime
-        import time
-
-        import pycountry
-        from django.contrib.auth.hashers import make_password
-        from django.utils import timezone
-
-        from clients.models import Client
-        from crisisplan.models import AuditEvent, DataKey, Plan, PlanVersion
-        from crisisplan.sections import PlanContent
-        from hotlines.models import ContactMethod, OpeningPeriod, Service
-        from hotlines.regions import default_timezone
-
-        if min(therapists, clients, versions) < 1 or min(other_clients, services) < 0:
-            raise CommandError("--therapists, --clients and --versions must be at least 1.")
-        started = time.monotonic()
-        now = timezone.now()
-        # (country, region, city, time zone, language, phone format)
-        places = [
-            ("GB", "GB-ENG", "Leeds", "Europe/London", "English", "07700 900{:03d}"),
-            (
-                "US",
-                "US-CA",
-                "Oakland",
-                "America/Los_Angeles",
-                "English, Spanish",
-                "(510) 555-{:04d}",
-            ),
-            ("DE", "", "Berlin", "Europe/Berlin", "German", "030 2345{:03d}"),
-            ("LB", "LB-BA", "Beirut", "Asia/Beirut", "Arabic, English", "+961 3 123 {:03d}"),
-            ("IE", "", "Cork", "Europe/Dublin", "English", "087 123 4{:03d}"),
-            ("FR", "", "Lyon", "Europe/Paris", "French", "06 12 34 5{:03d}"),
-        ]
-        names = ["Robin", "Sasha", "Noor", "Jonas", "Mina", "Tariq", "Lea", "Ana", "Kai", "Ola"]
-        surnames = ["Haddad", "Okafor", "Rivera", "Schmidt", "Murphy", "Martin", "Kowalski"]
-
-        def plan_content(n: int, number: int, phone: str) -> PlanContent:
-            coping = [
-                "Walk round the park with music on",
-                "Cold water on my face, then slow breathing for five minutes",
-                "Draw, even if it is only lines",
-                "Make tea and sit by the open window",
-            ][: 2 + number]
-            return PlanContent(
-                {
-                    "warning_signs": [
-                        {"text": "I stop answering messages from friends"},
-                        {"text": "I lie awake going over the same thoughts"},
-                        {"text": f"I skip meals for more than a day (noted in session {n})"},
-                    ],
-                    "coping": [{"text": text} for text in coping],
-                    "distractions": [
-                        {"name": names[(n + 1) % len(names)], "phone": phone, "place": ""},
-                        {"name": "", "phone": "", "place": "The library on the corner"},
-                    ],
-                    "helpers": [
-                        {"name": f"{names[(n + 2) % len(names)]} (sister)", "phone": phone},
-                        {"name": f"{names[(n + 3) % len(names)]} (friend)", "phone": phone},
-                    ],
-                    "therapist": {
-                        "name": demo.name or "My therapist",
-                        "phone": "+44 20 7946 0000",
-                        "after_hours": "+44 20 7946 0999",
-                        "after_hours_note": "Weekdays until 22:00; otherwise the crisis line.",
-                    },
-                    "professionals": [
-                        {"name": "Dr. Salem", "role": "psychiatrist", "phone": phone},
-                        {"name": "Health centre", "role": "GP practice", "phone": phone},
-                    ],
-                    "emergency_department": {
-                        "name": "Hospital emergency department",
-                        "address": "Nearest to home, 2 km",
-                        "phone": phone,
-                    },
-                    "safer": [
-                        {"text": "My sister keeps my medication and gives me a week at a time"},
-                        {"text": "No alcohol in the flat"},
-                    ],
-                    "reasons": [{"text": "My niece"}, {"text": "Finishing my degree"}],
-                    "session_cut_off": {
-                        "who_calls": "therapist_calls",
-                        "number": phone,
-                        "minutes": "5",
-                        "emergency_contact_when": "If I cannot reach you within 15 minutes "
-                        "and you had said you were not safe, I call your sister.",
-                        "emergency_services_when": "If you told me you were in danger and "
-                        "neither of you answers, I call emergency services for your address.",
-                    },
-                }
-            )
-
-        with transaction.atomic():
-            # One Argon2 hash for every extra therapist: hashing 50 would take seconds.
-            password = make_password(DEMO_PASSWORD)
-            emails = [f"therapist{n:03d}@bench.crisisplan.example" for n in range(1, therapists)]
-            known = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
-            User.objects.bulk_create(
-                User(email=email, name=f"Therapist {email[9:12]}", password=password)
-                for email in emails
-                if email not in known
-            )
-            owners = [(demo, clients)] + [
-                (user, other_clients)
-                for user in User.objects.filter(email__in=emails).order_by("email")
-            ]
-            counts = dict(
-                Client.objects.filter(therapist__in=[o for o, _ in owners])
-                .values("therapist")
-                .annotate(n=models.Count("pk"))
-                .values_list("therapist", "n")
-            )
-            keys, records, plans, versions_, latest, events = [], [], [], [], [], []
-            for owner, wanted in owners:
-                for n in range(counts.get(owner.pk, 0), wanted):
-                    country, region, city, zone, language, phone_format = places[n % len(places)]
-                    phone = phone_format.format(n % 1000)
-                    key = DataKey.generate()
-                    when = now - datetime.timedelta(hours=7 * n + 1)
-                    record = Client(
-                        therapist=owner,
-                        data_key=key,
-                        preferred_name=names[n % len(names)],
-                        full_name=f"{names[n % len(names)]} {surnames[n % len(surnames)]} {n}",
-                        date_of_birth=datetime.date(1970 + n % 35, 1 + n % 12, 1 + n % 28),
-                        phone=phone,
-                        email=f"client{n}@example.org",
-                        country=country,
-                        subdivision=region,
-                        street_address=f"{n} Station Road",
-                        city=city,
-                        timezone=zone,
-                        preferred_language=language,
-                        emergency_contact_name=names[(n + 2) % len(names)],
-                        emergency_contact_relationship="sister",
-                        emergency_contact_phone=phone,
-                        emergency_contact_consent=True,
-                        emergency_contact_consent_date=when.date(),
-                        notes="Online sessions on Tuesdays. Prefers to be called, not texted.",
-                        created_at=when,
-                        updated_at=when,
-                    )
-                    plan = Plan(
-                        client=record,
-                        current_number=versions,
-                        published_at=when,
-                        next_review_on=(when + datetime.timedelta(days=90)).date(),
-                        created_at=when,
-                        updated_at=when,
-                    )
-                    events.append(
-                        AuditEvent(
-                            actor=owner, client_id=record.pk, action=AuditEvent.Action.CREATE
-                        )
-                    )
-                    for number in range(1, versions + 1):
-                        versions_.append(
-                            PlanVersion(
-                                plan=plan,
-                                number=number,
-                                content=plan_content(n, number, phone).to_json(),
-                                change_note=f"Version {number}, reviewed together.",
-                                author=owner,
-                                created_at=when,
-                            )
-                        )
-                        events.append(
-                            AuditEvent(
-                                actor=owner,
-                                client_id=record.pk,
-                                action=AuditEvent.Action.EDIT,
-                                detail={"version": number},
-                            )
-                        )
-                    latest.append(versions_[-1])
-                    events.append(
-                        AuditEvent(
-                            actor=owner,
-                            client_id=record.pk,
-                            action=AuditEvent.Action.PUBLISH,
-                            detail={"version": versions},
-                        )
-                    )
-                    keys.append(key)
-                    records.append(record)
-                    plans.append(plan)
-            DataKey.objects.bulk_create(keys, batch_size=500)
-            Client.objects.bulk_create(records, batch_size=500)
-            Plan.objects.bulk_create(plans, batch_size=500)
-            PlanVersion.objects.bulk_create(versions_, batch_size=500)
-            for plan, version in zip(plans, latest, strict=True):
-                plan.published_version = version
-            Plan.objects.bulk_update(plans, ["published_version"], batch_size=500)
-            AuditEvent.objects.bulk_create(events, batch_size=1000)
-
-        with transaction.atomic():
-            prefix = "Synthetic "
-            have = Service.objects.filter(name__startswith=prefix).count()
-            regions = sorted(s.code for s in pycountry.subdivisions if len(s.code) <= 6)
-            countries = sorted(c.alpha_2 for c in pycountry.countries)
-            kinds = ["crisis_line", "text_line", "chat", "other", "crisis_line"]
-            new = []
-            for i in range(have, services):
-                # One in five nationwide, the rest regional lines spread over every region.
-                if i % 5 == 0:
-                    country, region = countries[(i // 5) % len(countries)], ""
-                    variant = (i // 5) // len(countries)  # the country's 1st, 2nd, ... line
-                else:
-                    region = regions[i % len(regions)]
-                    country, variant = region[:2], i
-                kind = kinds[variant % len(kinds)]
-                new.append(
-                    Service(
-                        name=f"{prefix}{kind.replace('_', ' ')} {i:05d}",
-                        kind=kind,
-                        country=country,
-                        subdivision=region,
-                        languages=["en"],
-                        topics=["suicide", "emotional_support"][: 1 + i % 2],
-                        description="A synthetic service for benchmarks.",
-                        source_urls=["https://example.org/synthetic"],
-                        confidence=["high", "medium", "low"][variant % 3],
-                        note="confidence: synthetic",
-                        priority=100 + i % 50,
-                        timezone=default_timezone(country),
-                    )
-                )
-            Service.objects.bulk_create(new, batch_size=1000)
-            methods = []
-            for i, service in enumerate(new, start=have):
-                methods.append(
-                    ContactMethod(
-                        service=service,
-                        kind="phone",
-                        value=f"0800 {i % 1000:03d} {i:05d}",
-                        always_open=i % 3 == 0,
-                        hours_note="" if i % 3 != 2 else "Evenings, hours vary",
-                    )
-                )
-                if service.kind == "text_line":
-                    methods.append(ContactMethod(service=service, kind="sms", value="85258"))
-                if service.kind in ("chat", "other"):
-                    methods.append(
-                        ContactMethod(
-                            service=service,
-                            kind="web",
-                            value=f"https://example.org/synthetic/{i}",
-                            position=2,
-                        )
-                    )
-            ContactMethod.objects.bulk_create(methods, batch_size=1000)
-            OpeningPeriod.objects.bulk_create(
-                (
-                    OpeningPeriod(
-                        contact_method=m,
-                        weekday=day,
-                        opens=datetime.time(9),
-                        closes=datetime.time(17),
-                    )
-                    for m in methods
-                    if m.kind != "web" and not m.always_open and not m.hours_note
-                    for day in range(5)
-                ),
-                batch_size=2000,
-            )
-        self.stdout.write(
-            f"scale: {len(owners)} therapists, {len(records)} clients with plans of "
-            f"{versions} versions added, {len(new)} synthetic services added "
-            f"({time.monotonic() - started:.1f} s)"
-        )

@@ -1,0 +1,1 @@
+"""The bottom layer: users, the clients' data keys, encryption and the audit log."""

@@ -1,0 +1,1 @@
+"""Crisis plans: versions, sections, the editor, compare, publish and the plan's export."""

@@ -1,0 +1,66 @@
+"""What plan pages show: the therapist's page frame, and the plan's body for the
+therapist's preview and the client's page alike (templates/plans/_plan_body.html)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from clients.models import Client
+from crisisplan.plans.models import Plan
+from crisisplan.plans.sections import PlanContent
+from hotlines.phones import tel_href
+
+
+def page_context(plan: Plan, **extra: Any) -> dict[str, Any]:
+    """What every therapist page about a plan shows (its tabs: templates/plans/_plan_nav.html)."""
+    client = plan.client
+    return {
+        "plan": plan,
+        "client": client,
+        "client_name": client.preferred_name,
+        "client_url": reverse("clients:detail", args=[client.pk]),
+        **extra,
+    }
+
+
+def record_info(client: Client) -> dict[str, str]:
+    """The client record's location and emergency contact, as section 8 shows them."""
+    place = ", ".join(
+        part
+        for part in (
+            client.city,
+            client.subdivision_name if client.subdivision else "",
+            client.country_name,
+        )
+        if part
+    )
+    name = client.emergency_contact_name
+    if name and client.emergency_contact_relationship:
+        name += f" ({client.emergency_contact_relationship})"
+    phone = client.emergency_contact_phone
+    return {
+        "location": place if client.country else "",
+        "emergency_contact": ", ".join(part for part in (name, phone) if part),
+        "emergency_contact_name": name,
+        "emergency_contact_phone": phone,
+        "emergency_contact_href": tel_href(phone) if phone else "",
+        "edit_url": reverse("clients:edit", args=[client.pk]),
+    }
+
+
+def plan_body_context(plan: Plan, content: PlanContent) -> dict[str, Any]:
+    """The context of templates/plans/_plan_body.html.
+
+    ``content`` is decrypted by the caller (it may raise EncryptionError; the directory
+    part does not depend on it, see Plan.directory_help).
+    """
+    region_help = plan.directory_help()
+    keep = ("professionals",) if region_help.services or region_help.fallback else ()
+    return {
+        "plan_sections": content.display_sections(keep=keep),
+        "region_help": region_help,
+        "last_reviewed_on": plan.published_at,
+        "cut_off_record": record_info(plan.client),
+    }

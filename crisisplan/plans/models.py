@@ -1,0 +1,376 @@
+"""Crisis plans: a client's plan, its immutable encrypted versions, publishing, and the
+directory services it pins or hides.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from crisisplan.core import encryption
+from crisisplan.core.models import AuditEvent, DataKey
+from crisisplan.plans.sections import PlanContent, SectionDiff, changed_sections
+from hotlines.models import RegionHelp, Service, region_help
+
+Action = AuditEvent.Action
+
+
+class StaleVersion(Exception):
+    """A save based on an older version than the plan's latest: refused, nothing written.
+
+    ``current`` is the version saved in the meantime; ``changes`` what it (and any other
+    save since ``base``) changed, per section.
+    """
+
+    def __init__(self, base: PlanVersion | None, current: PlanVersion) -> None:
+        super().__init__(
+            f"The plan is at version {current.number}, not {base.number if base else 0}."
+        )
+        self.base = base
+        self.current = current
+
+    @property
+    def changes(self) -> list[SectionDiff]:
+        before = PlanContent(self.base.content if self.base else None)
+        return changed_sections(before.diff(PlanContent(self.current.content)))
+
+
+class Plan(models.Model):
+    """A client's crisis plan: its versions, the published one and the review dates.
+
+    Holds no client data itself (the content is in the encrypted versions). The
+    directory services it pins and hides are plan-wide and take effect at once; the
+    numbers themselves live in the directory, so a correction reaches every plan.
+    """
+
+    class Status(models.TextChoices):
+        NONE = "none", "No plan yet"
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.OneToOneField("clients.Client", on_delete=models.CASCADE, related_name="plan")
+    # The number of the latest version (0: none yet); a save names the number it was
+    # based on, and is refused when another save came first (optimistic locking).
+    current_number = models.PositiveIntegerField(default=0)
+    published_version = models.ForeignKey(
+        "PlanVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # "Last reviewed on" for the client: when the shown version was published.
+    published_at = models.DateTimeField(null=True, blank=True)
+    next_review_on = models.DateField("next review", null=True, blank=True)
+    pinned_services = models.ManyToManyField(
+        "hotlines.Service", blank=True, related_name="pinned_on_plans"
+    )
+    hidden_services = models.ManyToManyField(
+        "hotlines.Service", blank=True, related_name="hidden_on_plans"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "crisis plan"
+
+    def __str__(self) -> str:
+        return f"Plan {str(self.pk)[:8]}"
+
+    # -- state --
+
+    @property
+    def status(self) -> Plan.Status:
+        """The one source of truth for the plan's state (templates show it through
+        includes/badge.html)."""
+        if self.published_version_id:
+            return self.Status.PUBLISHED
+        return self.Status.DRAFT if self.current_number else self.Status.NONE
+
+    @property
+    def status_tone(self) -> str:
+        return {"published": "ok", "draft": "warn"}.get(self.status, "muted")
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.next_review_on is not None and self.next_review_on < timezone.localdate()
+
+    def versions_newest_first(self) -> models.QuerySet[PlanVersion]:
+        """Every version, ready to decrypt without a query per version."""
+        return self.versions.select_related("author").order_by("-number")
+
+    def version(self, number: int) -> PlanVersion | None:
+        if self._state.adding:
+            return None
+        return self.versions.select_related("author").filter(number=number).first()
+
+    def latest_version(self) -> PlanVersion | None:
+        return self.version(self.current_number) if self.current_number else None
+
+    def published_content(self) -> PlanContent | None:
+        """The content the client sees (decrypts: may raise EncryptionError), or None."""
+        version = self.published_version
+        return PlanContent(version.content) if version else None
+
+    # -- the directory --
+
+    def directory_ids(self) -> tuple[set[int], set[int]]:
+        """(pinned, hidden) service ids; none for a plan not saved yet."""
+        if self._state.adding:
+            return set(), set()
+        pinned_rows = Plan.pinned_services.through.objects.filter(plan_id=self.pk).values_list(
+            "service_id", models.Value(True, output_field=models.BooleanField())
+        )
+        hidden_rows = Plan.hidden_services.through.objects.filter(plan_id=self.pk).values_list(
+            "service_id", models.Value(False, output_field=models.BooleanField())
+        )
+        pinned: set[int] = set()
+        hidden: set[int] = set()
+        for service_id, is_pin in pinned_rows.union(hidden_rows, all=True):
+            (pinned if is_pin else hidden).add(service_id)
+        return pinned, hidden
+
+    def directory_help(self, audience: str = "client") -> RegionHelp:
+        """The directory's services for the client's region, with this plan's pins and
+        hides, in the order a person in crisis needs them (a fixed number of queries)."""
+
+        pinned, hidden = self.directory_ids()
+        return region_help(
+            self.client.country,
+            self.client.subdivision,
+            pinned_ids=pinned,
+            hidden_ids=hidden,
+            audience=audience,
+        )
+
+    def directory_choices(self) -> list[DirectoryChoice]:
+        """For the editor: the region's services (shown unless hidden) and the country's
+        other client-visible services (shown when pinned), plus any pinned elsewhere."""
+
+        pinned, hidden = self.directory_ids()
+        country, subdivision = self.client.country, self.client.subdivision
+        # The region's services as the client's page looks them up (remembered per process).
+        region = region_help(country, subdivision).services
+        region_ids = {s.pk for s in region}
+        others = list(
+            Service.objects.visible_to_clients()
+            .filter(models.Q(country=country) | models.Q(pk__in=pinned))
+            .exclude(pk__in=region_ids)
+            .with_details()
+            .order_by("subdivision", "priority", "name", "pk")
+        )
+        return [
+            DirectoryChoice(s, True, s.pk not in hidden, s.kind == Service.Kind.EMERGENCY)
+            for s in region
+        ] + [DirectoryChoice(s, False, s.pk in pinned, False) for s in others]
+
+    def choose_directory(self, offered: set[int], shown: set[int], actor: Any) -> bool:
+        """Apply the editor's ticks: untick a region service to hide it, tick another to
+        pin it. Services not offered keep their pins and hides. True if anything changed."""
+
+        pinned, hidden = self.directory_ids()
+        country, subdivision = self.client.country, self.client.subdivision
+        region = {s.pk: s for s in region_help(country, subdivision).services}
+        # Offered outside the region: only what directory_choices() offers can be pinned
+        # (one light query instead of building every choice again on each save).
+        outside = offered - set(region)
+        pinnable = (
+            set(
+                Service.objects.visible_to_clients()
+                .filter(models.Q(country=country) | models.Q(pk__in=pinned))
+                .filter(pk__in=outside)
+                .values_list("pk", flat=True)
+            )
+            if outside
+            else set()
+        )
+        for pk in offered:
+            if pk in region:
+                if region[pk].kind == Service.Kind.EMERGENCY:
+                    continue  # an emergency number cannot be hidden
+                (hidden.discard if pk in shown else hidden.add)(pk)
+            elif pk in pinnable:
+                (pinned.add if pk in shown else pinned.discard)(pk)
+        return self.set_directory_choices(pinned, hidden, actor)
+
+    # -- changes --
+
+    def save_version(
+        self,
+        author: Any,
+        content: PlanContent,
+        base_number: int | None,
+        note: str = "",
+        *,
+        restored_from: int | None = None,
+    ) -> PlanVersion:
+        """Append a version with ``content``, refusing a stale ``base_number``.
+
+        Locks the plan row (SELECT ... FOR UPDATE) so that two saves based on the same
+        version cannot both pass the check; the (plan, number) constraint backs this up
+        where the database has no row locks (SQLite serialises writers anyway).
+        ``base_number=None`` skips the check (a restore appends to whatever is latest).
+        Raises StaleVersion; nothing is written then.
+        """
+
+        try:
+            with transaction.atomic():
+                if self._state.adding:
+                    plan, _ = Plan.objects.get_or_create(client=self.client)
+                    self.pk = plan.pk
+                    self._state.adding = False
+                locked = Plan.objects.select_for_update().get(pk=self.pk)
+                if base_number is not None and locked.current_number != base_number:
+                    raise self._stale(base_number, locked.current_number)
+                version = PlanVersion(
+                    plan=self,
+                    number=locked.current_number + 1,
+                    content=content.to_json(),
+                    change_note=note,
+                    author=author,
+                    restored_from=restored_from,
+                )
+                version.save(force_insert=True)
+                self.current_number = version.number
+                self.updated_at = version.created_at
+                self.save(update_fields=["current_number", "updated_at"])
+                if restored_from is not None:
+                    AuditEvent.objects.record(
+                        author,
+                        Action.RESTORE,
+                        self.client_id,
+                        version=version.number,
+                        restored_from=restored_from,
+                    )
+                else:
+                    AuditEvent.objects.record(
+                        author, Action.EDIT, self.client_id, version=version.number
+                    )
+        except IntegrityError:
+            # Another save took this number between our check and our insert.
+            self.refresh_from_db(fields=["current_number"])
+            raise self._stale(base_number or 0, self.current_number) from None
+        return version
+
+    def _stale(self, base_number: int, current_number: int) -> StaleVersion:
+        versions = {
+            v.number: v
+            for v in self.versions.select_related("author").filter(
+                number__in=[base_number, current_number]
+            )
+        }
+        return StaleVersion(versions.get(base_number), versions[current_number])
+
+    def publish(self, version: PlanVersion, actor: Any) -> None:
+
+        if version.plan_id != self.pk:
+            raise ValueError("A plan publishes only its own versions.")
+        with transaction.atomic():
+            self.published_version = version
+            self.published_at = self.updated_at = timezone.now()
+            self.save(update_fields=["published_version", "published_at", "updated_at"])
+            AuditEvent.objects.record(actor, Action.PUBLISH, self.client_id, version=version.number)
+
+    def unpublish(self, actor: Any) -> None:
+
+        with transaction.atomic():
+            number = self.published_version.number if self.published_version else None
+            self.published_version = None
+            self.published_at = None
+            self.updated_at = timezone.now()
+            self.save(update_fields=["published_version", "published_at", "updated_at"])
+            AuditEvent.objects.record(actor, Action.UNPUBLISH, self.client_id, version=number)
+
+    def restore(self, version: PlanVersion, actor: Any) -> PlanVersion:
+        """A new version with the content of ``version`` (history is never rewritten)."""
+        if version.plan_id != self.pk:
+            raise ValueError("A plan restores only its own versions.")
+        return self.save_version(
+            actor,
+            PlanContent(version.content),
+            None,
+            f"Restored version {version.number}.",
+            restored_from=version.number,
+        )
+
+    def set_next_review(self, day: datetime.date | None, actor: Any) -> None:
+
+        with transaction.atomic():
+            self.next_review_on = day
+            self.updated_at = timezone.now()
+            self.save(update_fields=["next_review_on", "updated_at"])
+            AuditEvent.objects.record(actor, Action.EDIT, self.client_id, fields=["next_review_on"])
+
+    def set_directory_choices(self, pinned_ids: set[int], hidden_ids: set[int], actor: Any) -> bool:
+        """Replace the pinned and hidden services; True if anything changed."""
+
+        if self.directory_ids() == (pinned_ids, hidden_ids):
+            return False
+        with transaction.atomic():
+            self.pinned_services.set(pinned_ids)
+            self.hidden_services.set(hidden_ids)
+            AuditEvent.objects.record(
+                actor,
+                Action.EDIT,
+                self.client_id,
+                fields=["directory_services"],
+                pinned=sorted(pinned_ids),
+                hidden=sorted(hidden_ids),
+            )
+        return True
+
+
+@dataclass(frozen=True)
+class DirectoryChoice:
+    service: Service
+    default: bool  # shown for the client's region without a pin
+    shown: bool
+    locked: bool  # an emergency number cannot be hidden
+
+
+class PlanVersionError(Exception):
+    """Plan versions are immutable."""
+
+
+class PlanVersion(encryption.EncryptedModel):
+    """One saved state of a plan: immutable, encrypted with the client's data key."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    content = encryption.EncryptedJSONField(default=dict)
+    change_note = encryption.EncryptedTextField("change note", max_length=500, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The number of the version this one restored, if it is a restore.
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "plan version"
+        ordering = ("-number",)
+        constraints: ClassVar = [
+            # Also serves plan.versions.filter(number=...) and the version list's order.
+            models.UniqueConstraint(
+                fields=["plan", "number"], name="crisisplan_planversion_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
+    def encryption_context(self) -> tuple[uuid.UUID, DataKey]:
+        client = self.plan.client
+        return client.pk, client.data_key
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PlanVersionError("Plan versions are immutable: save a new version instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.plan.published_version_id == self.pk

@@ -1,0 +1,264 @@
+"""The therapist's plan pages: the editor, versions, compare, publish, review, preview."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crisisplan.core.http import decryption_failures_shown
+from crisisplan.plans.access import get_plan_for_user, get_version_for_user
+from crisisplan.plans.display import page_context, plan_body_context, record_info
+from crisisplan.plans.forms import ChangeNoteForm, CompareForm, NextReviewForm
+from crisisplan.plans.models import Plan, StaleVersion
+from crisisplan.plans.sections import EditorState, PlanContent, changed_sections
+
+
+def _render_editor(
+    request: HttpRequest,
+    plan: Plan,
+    editor: EditorState,
+    *,
+    base_version: int,
+    change_note: str = "",
+    change_note_error: str = "",
+    stale: StaleVersion | None = None,
+    status: int = 200,
+    ticks: tuple[set[int], set[int]] | None = None,
+) -> HttpResponse:
+    client = plan.client
+    directory = plan.directory_choices()
+    if ticks is not None:  # re-rendering a POST: keep the ticks as they were sent
+        offered, shown = ticks
+        directory = [
+            dataclasses.replace(c, shown=c.locked or c.service.pk in shown)
+            if c.service.pk in offered
+            else c
+            for c in directory
+        ]
+    info = record_info(client)
+    hints = editor.content.hints(
+        has_emergency_contact=bool(
+            client.emergency_contact_name and client.emergency_contact_phone
+        ),
+        has_location=bool(client.country and (client.city or client.street_address)),
+    )
+    country = client.country_name
+    context = page_context(
+        plan,
+        editor=editor,
+        sections=editor.sections(),
+        base_version=base_version,
+        change_note=change_note,
+        change_note_error=change_note_error,
+        stale=stale,
+        hints=hints,
+        record_info=info,
+        directory=directory,
+        directory_help=(
+            f"Clients see the directory's services for {country} and their region "
+            "automatically. Untick one to hide it from this plan (emergency numbers always "
+            "show); tick another of the country's services to add it. Numbers are kept in "
+            "the directory, so a corrected number shows on the plan at once."
+        ),
+    )
+    return render(request, "plans/editor.html", context, status=status)
+
+
+def _int_or(value: str | None, default: int) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@decryption_failures_shown
+def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    latest = plan.latest_version()
+    current = PlanContent(latest.content if latest else None)
+    if request.method == "GET":
+        return _render_editor(
+            request, plan, EditorState.from_content(current), base_version=plan.current_number
+        )
+
+    editor = EditorState.from_post(request.POST)
+    base = _int_or(request.POST.get("base_version"), -1)
+    note_form = ChangeNoteForm(request.POST)
+    note_ok = note_form.is_valid()
+    note = note_form.cleaned_data["change_note"] if note_ok else request.POST["change_note"]
+    offered = _ids(request.POST.getlist("directory_offered"))
+    shown = _ids(request.POST.getlist("directory_shown"))
+    render_again = functools.partial(
+        _render_editor, request, plan, editor, change_note=note, ticks=(offered, shown)
+    )
+    if not editor.wants_save:  # a row button without JavaScript: re-render, save nothing
+        return render_again(base_version=base)
+    if not editor.is_valid or not note_ok:
+        error = "" if note_ok else " ".join(note_form.errors["change_note"])
+        return render_again(base_version=base, change_note_error=error)
+
+    if base == plan.current_number and editor.content == current and not note:
+        changed = (
+            plan.choose_directory(offered, shown, request.user) if plan.pk and latest else False
+        )
+        messages.info(
+            request,
+            "Directory services updated; the plan's text did not change."
+            if changed
+            else "Nothing changed, so no new version was saved.",
+        )
+        return redirect("plans:edit", client_pk=plan.client.pk)
+    try:
+        with transaction.atomic():
+            version = plan.save_version(request.user, editor.content, base, note)
+            plan.choose_directory(offered, shown, request.user)
+    except StaleVersion as stale:
+        return render_again(base_version=stale.current.number, stale=stale, status=409)
+    messages.success(
+        request,
+        f"Saved as version {version.number}. "
+        + (
+            "The client still sees the published version until you publish this one."
+            if plan.published_version_id
+            else "Publish it to show it to the client."
+        ),
+    )
+    return redirect("plans:edit", client_pk=plan.client.pk)
+
+
+def _ids(values: list[str]) -> set[int]:
+    return {int(v) for v in values if v.isdigit() and len(v) < 12}
+
+
+@login_required
+@require_GET
+@decryption_failures_shown
+def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    versions = [] if plan._state.adding else list(plan.versions_newest_first())
+    for version in versions:
+        version.plan = plan
+    compare = CompareForm(
+        initial={"a": max(plan.current_number - 1, 1), "b": max(plan.current_number, 1)}
+    )
+    review_form = NextReviewForm(initial={"next_review_on": plan.next_review_on})
+    return render(
+        request,
+        "plans/versions.html",
+        page_context(plan, versions=versions, compare=compare, review_form=review_form),
+    )
+
+
+@login_required
+@require_GET
+@decryption_failures_shown
+def plan_compare(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    form = CompareForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose two versions to compare.")
+        return redirect("plans:versions", client_pk=plan.client.pk)
+    a, b = form.cleaned_data["a"], form.cleaned_data["b"]
+    found = {}
+    if not plan._state.adding:
+        found = {
+            v.number: v for v in plan.versions.select_related("author").filter(number__in=[a, b])
+        }
+    if a not in found or b not in found:
+        raise Http404("No such version.")
+    older, newer = found[a], found[b]
+    older.plan = newer.plan = plan
+    diff = PlanContent(older.content).diff(PlanContent(newer.content))
+    return render(
+        request,
+        "plans/compare.html",
+        page_context(plan, older=older, newer=newer, diff=diff, changed=changed_sections(diff)),
+    )
+
+
+@login_required
+@require_POST
+@decryption_failures_shown
+def plan_restore(request: HttpRequest, client_pk: uuid.UUID, number: int) -> HttpResponse:
+    version = get_version_for_user(request, client_pk, number)
+    plan = version.plan
+    new = plan.restore(version, request.user)
+    messages.success(
+        request,
+        f"Version {number} restored as version {new.number}. It is not published yet.",
+    )
+    return redirect("plans:edit", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+@decryption_failures_shown
+def plan_publish(request: HttpRequest, client_pk: uuid.UUID, number: int) -> HttpResponse:
+    version = get_version_for_user(request, client_pk, number)
+    plan = version.plan
+    plan.publish(version, request.user)
+    messages.success(
+        request,
+        f"Version {number} is published: the client's link shows it from now on.",
+    )
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+@decryption_failures_shown
+def plan_unpublish(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    if plan.published_version_id:
+        plan.unpublish(request.user)
+        messages.success(request, "Unpublished: the client's link shows no plan now.")
+    else:
+        messages.info(request, "The plan was not published.")
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+@decryption_failures_shown
+def plan_review(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    plan = get_plan_for_user(request, client_pk)
+    form = NextReviewForm(request.POST)
+    if plan._state.adding:
+        messages.error(request, "Save the plan before setting a review date.")
+    elif not form.is_valid():
+        messages.error(request, " ".join(form.errors["next_review_on"]))
+    else:
+        day = form.cleaned_data["next_review_on"]
+        plan.set_next_review(day, request.user)
+        messages.success(
+            request,
+            f"Next review on {day:%d %B %Y}." if day else "The review date was removed.",
+        )
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+@login_required
+@require_GET
+@decryption_failures_shown
+def plan_preview(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    """The plan as the client will read it: the latest version, or ?version=N."""
+    plan = get_plan_for_user(request, client_pk)
+    number = _int_or(request.GET.get("version"), plan.current_number)
+    version = plan.version(number) if number else None
+    if number and version is None:
+        raise Http404("No such version.")
+    if version is not None:
+        version.plan = plan
+    content = PlanContent(version.content if version else None)
+    context = page_context(plan, version=version, **plan_body_context(plan, content))
+    return render(request, "plans/preview.html", context)

@@ -1,0 +1,260 @@
+"""Limits that must hold across app processes, and tokens that must never reach a log.
+
+Two real gunicorn processes serve the test database; requests alternate between them.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import importlib.util
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from conftest import TEST_KEYS
+from crisisplan.links.models import LinkOpen, PrivateLink
+from crisisplan.logfilters import RedactTokensFilter
+from crisisplan.plans.models import Plan
+from hotlines.models import ContactMethod
+from tests.factory import full_content, make_client, make_plan, make_service
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, port: int, log: Path) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+
+
+@pytest.fixture
+def servers(tmp_path: Path, settings: Any) -> Iterator[list[Server]]:
+    if connection.vendor != "postgresql":
+        pytest.skip("two processes share a database server: PostgreSQL only")
+    db = connection.settings_dict
+    database_url = "postgres://{}:{}@{}:{}/{}".format(
+        urllib.parse.quote(db["USER"] or ""),
+        urllib.parse.quote(db["PASSWORD"] or ""),
+        db["HOST"] or "localhost",
+        db["PORT"] or 5432,
+        db["NAME"],
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "ENV_FILE": "",
+        "DEBUG": "true",
+        "DATABASE_URL": database_url,
+        "ENCRYPTION_KEYS": TEST_KEYS,
+        "STATIC_ROOT": str(settings.STATIC_ROOT),
+        "LINK_RATE_LIMIT_PER_ADDRESS": "10/3600",
+        "LINK_RATE_LIMIT_PER_LINK": "1000/3600",
+    }
+    processes, found = [], []
+    try:
+        for n in range(2):
+            port, log = free_port(), tmp_path / f"access{n}.log"
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        "1",
+                        "--access-logfile",
+                        str(log),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            found.append(Server(port, log))
+        deadline = time.monotonic() + 30
+        for server in found:
+            while True:
+                try:
+                    urllib.request.urlopen(server.url + "/login/", timeout=2).close()  # noqa: S310
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        yield found
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def plan(alice: Any) -> Plan:
+    make_service("Emergency services", country="GB", kind="emergency", phone="999")
+    plan = make_plan(make_client(alice, country="GB"), full_content(1))
+    plan.publish(plan.version(1), alice)
+    return plan
+
+
+class Browser:
+    """A cookie-keeping client (cookies are per host, so both servers share them)."""
+
+    def __init__(self) -> None:
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            NoRedirect(),
+        )
+
+    def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(url, body, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_address_limit_holds_across_two_processes(servers: list[Server], plan: Plan) -> None:
+    _link, token = PrivateLink.issue(plan, None)
+    path = f"/p/{token}/"
+    browser = Browser()
+    statuses = [browser.request(servers[n % 2].url + path)[0] for n in range(10)]
+    assert statuses == [200] * 10
+    for server in servers:
+        status, page = browser.request(server.url + path)
+        assert status == 429
+        assert 'href="tel:112"' in page
+
+
+def test_the_pin_lock_holds_across_two_processes(servers: list[Server], plan: Plan) -> None:
+    _link, token = PrivateLink.issue(plan, None, pin="2468")
+    path = f"/p/{token}/"
+    browser = Browser()
+    _status, page = browser.request(servers[0].url + path)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    for n in range(PrivateLink.PIN_FAILURE_LIMIT):
+        status, _ = browser.request(
+            servers[n % 2].url + path, {"csrfmiddlewaretoken": csrf, "pin": "1111"}
+        )
+        assert status == 403
+    status, page = browser.request(servers[0].url + path)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert csrf is None  # no PIN form while paused
+    assert "paused" in page
+    status, page = browser.request(
+        servers[1].url + path, {"csrfmiddlewaretoken": csrf, "pin": "2468"}
+    )
+    assert status == 403
+    assert not LinkOpen.objects.exists()
+    assert PrivateLink.objects.get().is_locked()
+
+
+def test_tokens_never_reach_the_access_log(servers: list[Server], plan: Plan) -> None:
+    _link, token = PrivateLink.issue(plan, None)
+    browser = Browser()
+    for server in servers:
+        browser.request(server.url + f"/p/{token}/")
+        browser.request(server.url + f"/p/{token}/plan/")
+        browser.request(server.url + "/p/some-guessed-token/")
+    time.sleep(0.5)  # gunicorn writes its access log after the response
+    for server in servers:
+        log = server.log.read_text()
+        assert log.count("/p/[redacted]/") >= 3, log
+        assert token not in log
+        assert "some-guessed-token" not in log
+
+
+def test_the_logging_filter_redacts_tokens_and_searches() -> None:
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /p/AbC_123-xyz/plan/?q=Robin HTTP/1.1", "200", "512"),
+        None,
+    )
+    assert RedactTokensFilter().filter(record)
+    message = record.getMessage()
+    assert "AbC_123-xyz" not in message
+    assert "Robin" not in message
+    assert "/p/[redacted]/plan/" in message
+
+
+def test_a_corrected_number_reaches_every_process_at_once(
+    servers: list[Server], plan: Plan
+) -> None:
+    """Each process remembers region lookups; the directory's version (in the database)
+    tells all of them that a number changed."""
+    _link, token = PrivateLink.issue(plan, None)
+    browser = Browser()
+    for server in servers:
+        status, page = browser.request(server.url + f"/p/{token}/")
+        assert status == 200
+        assert 'href="tel:999"' in page
+    method = ContactMethod.objects.get(service__name="Emergency services", kind="phone")
+    method.value = "112"
+    method.save()
+    for server in servers:
+        _status, page = browser.request(server.url + f"/p/{token}/")
+        assert 'href="tel:112"' in page
+        assert 'href="tel:999"' not in page
+
+
+def test_gunicorn_serves_hashed_static_files_through_whitenoise(servers: list[Server]) -> None:
+    _status, page = Browser().request(servers[0].url + "/login/")
+    css = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page)
+    assert css, "the stylesheet is linked under a hashed name"
+    with urllib.request.urlopen(servers[1].url + css.group(1), timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+        assert "immutable" in response.headers["Cache-Control"]
+        assert b"--accent" in response.read()
+
+
+def test_gunicorns_error_log_redacts_tokens() -> None:
+    """Errors gunicorn logs itself (outside Django) name the request's path too."""
+    from gunicorn.config import Config
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    logger = conf.RedactingLogger(Config())
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logger.error_log.addHandler(handler)
+    try:
+        logger.error("Error handling request %s", "/p/AbC_123-xyz/plan/")
+    finally:
+        logger.error_log.removeHandler(handler)
+    assert seen == ["Error handling request /p/[redacted]/plan/"]
