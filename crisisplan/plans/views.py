@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crisisplan.core.http import decryption_failures_shown
@@ -206,11 +208,21 @@ def plan_restore(request: HttpRequest, client_pk: uuid.UUID, number: int) -> Htt
 def plan_publish(request: HttpRequest, client_pk: uuid.UUID, number: int) -> HttpResponse:
     version = get_version_for_user(request, client_pk, number)
     plan = version.plan
-    plan.publish(version, request.user)
+    follow_ups = plan.publish(version, request.user)
     messages.success(
         request,
         f"Version {number} is published: the client's link shows it from now on.",
     )
+    if follow_ups:
+        days = ", ".join(formats.date_format(f.due_on, "j M") for f in follow_ups)
+        messages.info(
+            request,
+            _(
+                "First publication: follow-up contacts are scheduled for %(days)s. "
+                "Change them on the client's page."
+            )
+            % {"days": days},
+        )
     return redirect("plans:versions", client_pk=plan.client.pk)
 
 
