@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import CheckIn, Client, CrisisEvent, FollowUp
 from crisisplan.core.models import AuditEvent
@@ -29,11 +30,9 @@ def record(alice: Any) -> Client:
 
 @pytest.fixture
 def follow_up(alice: Any, record: Client) -> FollowUp:
-    import datetime
-
-    return FollowUp.objects.schedule(
-        record, alice, [datetime.date.today()], FollowUp.Reason.MANUAL
-    )[0]
+    return FollowUp.objects.schedule(record, alice, [timezone.localdate()], FollowUp.Reason.MANUAL)[
+        0
+    ]
 
 
 def urls(record: Client, follow_up: FollowUp) -> list[tuple[str, str, str, dict]]:

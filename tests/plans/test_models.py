@@ -76,7 +76,7 @@ def test_publish_unpublish_restore_and_audit(alice: Any, client_record: Any) -> 
         .order_by("created_at", "id")
         .values_list("action", "detail")
     )
-    # The first publication also schedules the default follow-ups (tests/clients/test_follow_ups.py).
+    # The first publication also schedules the default follow-ups (clients/test_follow_ups).
     assert [a for a, _ in actions] == [
         "create",
         "edit",
