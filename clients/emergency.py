@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from clients.models import Client, Location
 from crisisplan.core.encryption import EncryptionError
 from hotlines.models import ContactMethod, RegionHelp, Service, region_help
@@ -119,7 +121,7 @@ class EmergencyService:
         if not fallback.number:
             return None
         return cls(
-            f"Emergency services in {fallback.country_name}",
+            _("Emergency services in %(country)s") % {"country": fallback.country_name},
             [Number(fallback.number)],
             None,
             from_directory=False,
