@@ -199,7 +199,7 @@ def check_in(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 @decryption_failures_shown
 def check_in_again(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    """ "Same as last time": one click, a new check-in with the last one's values."""
+    """Same as last time: one click, a new check-in with the last one's values."""
     client = get_client_for_user(request, pk)
     last = CheckIn.objects.latest_for(client)
     if last is None:
@@ -214,7 +214,7 @@ def check_in_again(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_GET
 @decryption_failures_shown
 def emergency(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    """ "Emergency now": where the client is and whom to call, on one page."""
+    """Emergency now: where the client is and whom to call, on one page."""
     client = get_client_for_user(request, pk)
     sheet = EmergencySheet.for_client(client)
     context: dict[str, Any] = {"client": client, "sheet": sheet}
