@@ -227,7 +227,8 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.display(description="country", ordering="country")
     def place(self, service: Service) -> str:
-        return f"{service.place_name} ({service.country})"
+        # The code first: the list is sorted by it.
+        return f"{service.country} · {service.place_name}"
 
     @admin.display(description=_("main number"), ordering="main_value")
     def main_number(self, service: Service) -> str:

@@ -116,12 +116,12 @@ def test_the_list_shows_the_main_number_and_the_country_name(
     response = carol_client.get(reverse(CHANGELIST))
 
     rows = {s.name: (s.main_value, admin_place(s)) for s in response.context["cl"].result_list}
-    assert rows["Lebanese Red Cross"] == ("140", "Lebanon (LB)")
+    assert rows["Lebanese Red Cross"] == ("140", "LB · Lebanon")
     assert rows["Text only"][0] == "85258"
     assert rows["Web only"][0] is None
-    assert rows["NHS 111"] == ("111", "England, United Kingdom (GB)")  # the phone, not the SMS
+    assert rows["NHS 111"] == ("111", "GB · England, United Kingdom")  # the phone, not the SMS
     html = response.content.decode()
-    assert "Lebanon (LB)" in html
+    assert "LB · Lebanon" in html
     assert "main number" in html.lower()
 
     # The numbers come in the list's own query: more entries, no more queries.
