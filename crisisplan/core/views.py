@@ -169,7 +169,7 @@ def login_code(request: HttpRequest) -> HttpResponseBase:
         _failed(request, user, "recovery_code" if not form.is_authenticator_code() else "code")
         if getattr(request, "axes_locked_out", False):
             request.session.pop(PENDING, None)  # AxesMiddleware answers with the lockout page
-        form.add_error("code", WRONG_CODE)
+        form.add_error(None, WRONG_CODE)  # shown as an alert above the field
     return render(request, "core/login_code.html", {"form": form, "next": _safe_next(request, "")})
 
 
