@@ -123,9 +123,7 @@ def test_reset_pages_need_no_login_and_work_at_phone_size(client: Client, db: No
     assert "Forgot your password?" in client.get(reverse("login")).content.decode()
 
 
-def test_changing_the_password_ends_the_other_sessions(
-    alice_client: Client, alice: User
-) -> None:
+def test_changing_the_password_ends_the_other_sessions(alice_client: Client, alice: User) -> None:
     elsewhere = Client()
     elsewhere.force_login(alice)
     response = alice_client.post(

@@ -154,9 +154,7 @@ def test_a_client_form_is_kept_too(alice_client: Client, alice: User, settings: 
     assert record.notes == ""
 
 
-def test_the_keep_alive_restarts_the_idle_clock(
-    alice_client: Client, settings: Any
-) -> None:
+def test_the_keep_alive_restarts_the_idle_clock(alice_client: Client, settings: Any) -> None:
     session = alice_client.session
     session[sessions.SEEN_AT] = int(time.time()) - settings.SESSION_IDLE_MINUTES * 60 + 20
     session.save()
@@ -179,7 +177,7 @@ def test_pages_with_a_form_carry_the_warning_and_its_timings(
     alice_client: Client, plan: Plan, settings: Any
 ) -> None:
     page = alice_client.get(edit_url(plan)).content.decode()
-    assert "<form method=\"post\" class=\"plan-editor\" novalidate data-unsaved-work>" in page
+    assert '<form method="post" class="plan-editor" novalidate data-unsaved-work>' in page
     assert f'data-session-idle="{settings.SESSION_IDLE_MINUTES * 60}"' in page
     assert "Stay signed in" in page and 'id="session-warning"' in page
     assert "session-warning" not in Client().get(reverse("login")).content.decode()
