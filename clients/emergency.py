@@ -80,13 +80,11 @@ class AbroadNumber:
 
 
 def from_abroad(service: Service) -> AbroadNumber | None:
-    number = getattr(service, "from_abroad", "") or ""
-    if not number:
+    """The service's curated number from abroad, or None where no source gave one."""
+    if not service.from_abroad:
         return None
     return AbroadNumber(
-        number,
-        getattr(service, "from_abroad_source", "") or "",
-        getattr(service, "from_abroad_verified_on", None),
+        service.from_abroad, service.from_abroad_source, service.from_abroad_verified_on
     )
 
 
