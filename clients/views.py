@@ -189,18 +189,20 @@ def events(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
+@keeps_unsaved_work
 def check_in(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Where the client is right now: one form at the start of a session."""
     client = get_client_for_user(request, pk)
     last = CheckIn.objects.latest_for(client)
-    if request.method == "POST":
-        form = CheckInForm(request.POST, instance=CheckIn(client=client))
-        if form.is_valid():
+    data = _form_data(request)
+    if data is None:
+        form = CheckInForm(initial=CheckInForm.initial_for(client, last))
+    else:
+        form = CheckInForm(data, instance=CheckIn(client=client))
+        if request.method == "POST" and form.is_valid():
             CheckIn.objects.record(client, request.user, **form.values())
             messages.success(request, _("Location confirmed."))
             return redirect("clients:detail", pk=client.pk)
-    else:
-        form = CheckInForm(initial=CheckInForm.initial_for(client, last))
     return render(request, "clients/check_in.html", {"client": client, "form": form, "last": last})
 
 
@@ -237,11 +239,13 @@ def emergency(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
+@keeps_unsaved_work
 def crisis_event_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
-    if request.method == "POST":
-        form = CrisisEventForm(request.POST, instance=CrisisEvent(client=client))
-        if form.is_valid():
+    data = _form_data(request)
+    if data is not None:
+        form = CrisisEventForm(data, instance=CrisisEvent(client=client))
+        if request.method == "POST" and form.is_valid():
             event = CrisisEvent.objects.record(client, request.user, **form.values())
             messages.success(
                 request, _("Crisis event recorded. Schedule the follow-up contacts now?")
@@ -312,15 +316,17 @@ def follow_ups_schedule(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
+@keeps_unsaved_work
 def follow_up_record(request: HttpRequest, pk: uuid.UUID, follow_up_pk: uuid.UUID) -> HttpResponse:
     follow_up = get_follow_up_for_user(request, pk, follow_up_pk)
     client = follow_up.client
     if follow_up.is_done:
         messages.info(request, _("This follow-up is already recorded."))
         return redirect("clients:detail", pk=client.pk)
-    if request.method == "POST":
-        form = RecordFollowUpForm(request.POST)
-        if form.is_valid():
+    data = _form_data(request)
+    if data is not None:
+        form = RecordFollowUpForm(data)
+        if request.method == "POST" and form.is_valid():
             again = follow_up.record(request.user, **form.cleaned_data)
             text = _("Follow-up recorded.")
             if again is not None:

@@ -128,3 +128,18 @@ def test_deleting_the_client_deletes_its_events_and_check_ins(alice: Any, record
     CrisisEvent.objects.record(record, alice, occurred_at=timezone.now(), actions="x")
     record.destroy(alice)
     assert not CrisisEvent.objects.exists() and not CheckIn.objects.exists()
+
+
+def test_an_event_sent_after_the_session_ended_is_kept_and_shown_again(
+    alice_client: HttpClient, alice: Any, record: Client, settings: Any
+) -> None:
+    from tests.core.test_unsaved_work import idle_too_long
+
+    idle_too_long(alice_client, settings)
+    response = alice_client.post(url(record), form())
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert not CrisisEvent.objects.exists()
+    alice_client.force_login(alice)
+    page = alice_client.get(url(record)).content.decode()
+    assert "Kept Nadia on video" in page and "It is not saved yet" in page
+    assert not CrisisEvent.objects.exists()

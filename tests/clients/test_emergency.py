@@ -232,3 +232,30 @@ def test_a_fixed_number_of_queries(
     # most these), the plan, its version, and the audit event.
     with django_assert_max_num_queries(11):
         page(alice_client, record)
+
+
+def test_a_curated_number_from_abroad_is_shown_with_its_source(
+    alice_client: HttpClient, alice: Any, record: Client
+) -> None:
+    make_service(
+        "Rettungsleitstelle",
+        country="DE",
+        kind="emergency",
+        phone="112",
+        from_abroad="+49 30 1234 0112",
+        from_abroad_source="https://example.org/notruf-aus-dem-ausland",
+        from_abroad_verified_on=datetime.date(2025, 6, 1),
+    )
+    make_service("Polizei", country="DE", kind="emergency", phone="110", priority=200)
+    CheckIn.objects.record(record, alice, country="DE")
+    content = page(alice_client, record)
+    service = content[content.index("Rettungsleitstelle") :]
+    assert 'href="tel:112"' in service and "From abroad:" in service
+    assert 'href="tel:+493012340112"' in service
+    assert 'href="https://example.org/notruf-aus-dem-ausland"' in service
+    assert "verified on 1 June 2025" in service
+    # 110 has none: it is still named as working only inside Germany.
+    assert "110 is a short code: it only works from a phone inside Germany." in content
+    assert "112 is a short code" not in content and "112, 110" not in content
+    # One emergency number works from abroad, so no "if you are not in Germany" fallback.
+    assert "If you are not in Germany" not in content
