@@ -128,7 +128,7 @@ class EmergencyService:
 
 @dataclass(frozen=True)
 class Line:
-    """A crisis line (or text line, chat, other service) of the place."""
+    """A crisis line, text line or chat of the place (RegionHelp.crisis_lines)."""
 
     service: Service
     abroad: AbroadNumber | None
@@ -234,7 +234,7 @@ class EmergencySheet:
             if not sheet.services and found.fallback is not None:
                 general = EmergencyService.of_fallback(found.fallback)
                 sheet.services = [general] if general else []
-            sheet.lines = [Line(s, from_abroad(s)) for s in found.others]
+            sheet.lines = [Line(s, from_abroad(s)) for s in found.crisis_lines]
         return sheet
 
 

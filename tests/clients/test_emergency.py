@@ -130,6 +130,7 @@ def test_a_place_without_directory_entries_gets_the_general_number_with_its_sour
     content = page(alice_client, record)
     assert "Emergency services in Iceland" in content and 'href="tel:112"' in content
     assert "libphonenumber" in content and "not checked by our curators" in content
+    assert "The directory has no crisis line for Iceland yet" in content
 
 
 def test_no_location_at_all_shows_general_help_and_says_it_is_unknown(
