@@ -5,6 +5,7 @@ method is refused."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -136,3 +137,39 @@ def test_the_wrong_method_is_refused(
     for url, _method, wrong, _data in urls(record, follow_up):
         assert getattr(alice_client, wrong)(url).status_code == 405, (url, wrong)
     assert counts() == before
+
+
+class _References(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+        self.references: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.append(value)
+            if name in ("aria-describedby", "aria-labelledby") and value:
+                self.references += value.split()
+
+
+def test_help_texts_and_errors_reach_screen_readers(
+    alice_client: HttpClient, record: Client, follow_up: FollowUp
+) -> None:
+    """Every aria-describedby and aria-labelledby on these pages, errors shown too, names
+    an element that exists, and no id is used twice."""
+    for url, method, _wrong, _data in urls(record, follow_up):
+        if "again" in url or "cancel" in url:
+            continue  # no page of their own
+        bad = {"country": "", "phone": "call me", "occurred_at": "soon", "due_1": "x"}
+        response = alice_client.get(url) if method == "get" else alice_client.post(url, bad)
+        assert response.status_code == 200, url
+        parser = _References()
+        parser.feed(response.content.decode())
+        missing = set(parser.references) - set(parser.ids)
+        assert not missing, f"{url} ({method}) points at no element: {sorted(missing)}"
+        assert len(parser.ids) == len(set(parser.ids)), f"{url} ({method}): duplicate ids"
+    for page in (reverse("clients:dashboard"), reverse("clients:detail", args=[record.pk])):
+        parser = _References()
+        parser.feed(alice_client.get(page).content.decode())
+        assert set(parser.references) <= set(parser.ids), page
