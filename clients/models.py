@@ -617,10 +617,6 @@ class Location:
     def subdivision_name(self) -> str:
         return subdivision_name(self.subdivision) if self.subdivision else ""
 
-    @property
-    def company_label(self) -> str:
-        return str(CheckIn.Company(self.company).label) if self.company else ""
-
 
 class CrisisEventQuerySet(models.QuerySet["CrisisEvent"]):
     def newest_first(self) -> CrisisEventQuerySet:
