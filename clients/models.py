@@ -311,7 +311,11 @@ class Client(EncryptedModel):
         not reach the client (values decrypt when shown)."""
         check_in = CheckIn.objects.latest_for(self)
         self.last_check_in_at = check_in.created_at if check_in else None
-        events = list(CrisisEvent.objects.filter(client=self).newest_first()[:RECENT_SHOWN])
+        events = list(
+            CrisisEvent.objects.filter(client=self)
+            .select_related("check_in")
+            .newest_first()[:RECENT_SHOWN]
+        )
         follow_ups = FollowUp.objects.filter(client=self)
         pending = list(follow_ups.pending().order_by("due_on", "created_at", "id"))
         done = list(follow_ups.done().order_by("-done_at", "-id")[:RECENT_SHOWN])

@@ -75,6 +75,7 @@ def test_an_event_is_saved_encrypted_linked_audited_then_follow_ups_are_offered(
     # ... and the client page lists the event.
     page = alice_client.get(reverse("clients:detail", args=[record.pk])).content.decode()
     assert "Kept Nadia on video" in page and "ambulance arrived" in page
+    assert "Catalunya [Cataluña], Spain" in page and "check-in of" in page
 
 
 def test_what_was_done_is_required_and_nothing_typed_is_lost(
