@@ -243,6 +243,49 @@ class RegionHelp:
     def others(self) -> list[Service]:
         return [s for s in self.services if s.kind != Service.Kind.EMERGENCY]
 
+    # --- the two kinds of help on every page a client can reach ------------------------
+    # Only the place's own country counts: a short code pinned from elsewhere does not
+    # work here.
+
+    @property
+    def talk(self) -> Service | None:
+        """ "Talk to someone now": see talk_at."""
+        return self.talk_at(timezone.now())
+
+    def talk_at(self, now: datetime) -> Service | None:
+        """The place's first crisis line with a phone number (a plan's pinned lines
+        first, as ordered), preferring one not closed at ``now``; None when the
+        directory has none."""
+        lines = [
+            s
+            for s in self.services
+            if s.kind == Service.Kind.CRISIS_LINE and s.country == self.country and s.phones
+        ]
+        not_closed = (s for s in lines if s.open_state(now) is not False)
+        return next(not_closed, None) or next(iter(lines), None)
+
+    @property
+    def danger(self) -> Service | None:
+        """ "In danger now": the place's main emergency number (its first emergency
+        service with a phone number); None when the directory has none (then
+        ``fallback`` holds the general number)."""
+        return next((s for s in self.emergency if s.country == self.country and s.phones), None)
+
+    @property
+    def place_name(self) -> str:
+        name = country_name(self.country) if self.country else ""
+        return f"{subdivision_name(self.subdivision)}, {name}" if self.subdivision else name
+
+    @property
+    def timezone(self) -> str:
+        """The place's time zone, for times shown to a person there: a curator's zone
+        on the region's own services where there are any, else the country's
+        (hotlines.regions.default_timezone); UTC for an unknown place."""
+        own = (s.timezone for s in self.services if s.subdivision == self.subdivision)
+        return next((zone for zone in own if self.subdivision and zone), None) or (
+            default_timezone(self.country) if self.country else "UTC"
+        )
+
 
 class Service(models.Model):
     class Kind(models.TextChoices):
