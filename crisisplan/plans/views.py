@@ -88,10 +88,13 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     current = PlanContent(latest.content if latest else None)
     if request.method == "GET":
         return _render_editor(
-            request, plan, EditorState.from_content(current), base_version=plan.current_number
+            request,
+            plan,
+            EditorState.from_content(current, country=plan.client.country),
+            base_version=plan.current_number,
         )
 
-    editor = EditorState.from_post(request.POST)
+    editor = EditorState.from_post(request.POST, country=plan.client.country)
     base = _int_or(request.POST.get("base_version"), -1)
     note_form = ChangeNoteForm(request.POST)
     note_ok = note_form.is_valid()
