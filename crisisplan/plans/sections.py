@@ -21,7 +21,6 @@ with errors, so that a failed save keeps everything typed.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from hotlines.phones import (
     international_number,
@@ -59,6 +60,10 @@ class Field:
     max_length: int = MAX_TEXT
     choices: tuple[tuple[str, str], ...] = ()
     help: str = ""
+    # A tick about a phone field of the same part: "of" names that field, "reach" the
+    # way the client's page then offers ("sms" or "whatsapp").
+    of: str = ""
+    reach: str = ""
 
     @property
     def input_type(self) -> str:
@@ -78,6 +83,8 @@ class Part:
     needs_one_of: tuple[str, ...] = ()
     needs_message: str = ""
     help: str = ""
+    # Its rows are people (sections 3 and 4): the client's page offers to text them.
+    people: bool = False
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
@@ -101,7 +108,9 @@ PHONE = Field("phone", "Phone", kind="phone", max_length=MAX_PHONE)
 # A tick (checkbox) is stored as TICKED or "".
 TICKED = "yes"
 # The client's page offers a WhatsApp button for this person's number.
-WHATSAPP = Field("whatsapp", "On WhatsApp", kind="tick", max_length=len(TICKED))
+WHATSAPP = Field(
+    "whatsapp", _("On WhatsApp"), kind="tick", max_length=len(TICKED), of="phone", reach="whatsapp"
+)
 
 WHO_CALLS = (
     ("therapist_calls", "My therapist calls me"),
@@ -137,6 +146,7 @@ SECTIONS: tuple[Section, ...] = (
                 item_noun="person or place",
                 needs_one_of=("name", "place"),
                 needs_message="Give a name or a place for this row.",
+                people=True,
             ),
         ),
     ),
@@ -153,6 +163,7 @@ SECTIONS: tuple[Section, ...] = (
                 item_noun="person",
                 needs_one_of=("name",),
                 needs_message="Give the name of the person with this number.",
+                people=True,
             ),
         ),
     ),
@@ -172,15 +183,19 @@ SECTIONS: tuple[Section, ...] = (
                     Field("after_hours", "After-hours phone", kind="phone", max_length=MAX_PHONE),
                     Field(
                         "after_hours_texts",
-                        "The client may text the after-hours number",
+                        _("The client may text the after-hours number"),
                         kind="tick",
                         max_length=len(TICKED),
+                        of="after_hours",
+                        reach="sms",
                     ),
                     Field(
                         "after_hours_whatsapp",
-                        "The client may reach the after-hours number on WhatsApp",
+                        _("The client may reach the after-hours number on WhatsApp"),
                         kind="tick",
                         max_length=len(TICKED),
+                        of="after_hours",
+                        reach="whatsapp",
                     ),
                     Field("after_hours_note", "When the after-hours number can be used"),
                 ),
@@ -402,14 +417,17 @@ class PlanContent:
             if not value or f.kind == "tick":
                 continue
             if f.kind == "phone":
-                phone = Phone(value, f.label, country=country)
-                if f.key == "after_hours":
-                    phone = dataclasses.replace(
-                        phone,
-                        texts=record["after_hours_texts"] == TICKED,
-                        whatsapp=record["after_hours_whatsapp"] == TICKED,
-                        texts_chosen=True,
-                    )
+                # Ways the therapist ticked for this number (the after-hours phone).
+                reach = {t.reach for t in part.fields if t.of == f.key and record[t.key] == TICKED}
+                ticks = any(t.of == f.key and t.reach == "sms" for t in part.fields)
+                phone = Phone(
+                    value,
+                    f.label,
+                    texts="sms" in reach,
+                    whatsapp="whatsapp" in reach,
+                    country=country,
+                    texts_chosen=ticks,
+                )
                 items.append(Item("", (phone,)))
             else:
                 items.append(Item(value, label=f.label if f.key != "name" else ""))
@@ -482,8 +500,8 @@ def _list_item(part: Part, row: Mapping[str, str], country: str = "") -> Item:
     if not number:
         return Item(text)
     # The people of sections 3 and 4 can be texted, and reached on WhatsApp if ticked.
-    person = "whatsapp" in row
-    phone = Phone(number, texts=person, whatsapp=row.get("whatsapp") == TICKED, country=country)
+    whatsapp = row.get("whatsapp") == TICKED
+    phone = Phone(number, texts=part.people, whatsapp=whatsapp, country=country)
     return Item(text, (phone,))
 
 
@@ -733,30 +751,35 @@ class EditorState:
             value = row[f.key]
             if not value:
                 continue
-            message = _field_error(f, value) or self._tick_error(f, row)
+            message = _field_error(f, value) or self._tick_error(part, f, row)
             if message:
                 self.errors[(part.key, index, f.key)] = message
 
-    def _tick_error(self, f: Field, row: Mapping[str, str]) -> str:
+    def _tick_error(self, part: Part, f: Field, row: Mapping[str, str]) -> str:
         """A ticked way of reaching a number needs the number, and WhatsApp needs its
-        international form."""
-        phone_key = {"whatsapp": "phone"}.get(f.key) or (
-            "after_hours" if f.key.startswith("after_hours_") and f.kind == "tick" else ""
-        )
-        if not phone_key:
+        international form (read as dialled in the client's country)."""
+        if not f.of:
             return ""
-        number = row.get(phone_key, "")
-        phone_label = "the phone" if phone_key == "phone" else "the after-hours phone"
+        number = row[f.of]
         if not number:
-            return f"{f.label}: add {phone_label} number too, or untick it."
-        if _field_error(PHONE, number):
+            return gettext("%(tick)s: add the number in “%(field)s” too, or untick it.") % {
+                "tick": f.label,
+                "field": part.field(f.of).label,
+            }
+        if _field_error(part.field(f.of), number):
             return ""  # the number's own error says what is wrong
-        if f.key.endswith("whatsapp") and not international_number(number, self.country):
-            return (
-                f"WhatsApp: “{number}” has no international form"
-                + (f" as a number of {country_name(self.country)}" if self.country else "")
-                + "; write it with its country code (e.g. +44 …) or untick WhatsApp."
-            )
+        if f.reach == "whatsapp" and not international_number(number, self.country):
+            if self.country:
+                message = gettext(
+                    "WhatsApp needs the number with its country code: “%(number)s” is not a "
+                    "number of %(country)s. Write it as +… or untick WhatsApp."
+                )
+            else:
+                message = gettext(
+                    "WhatsApp needs the number with its country code: write “%(number)s” "
+                    "as +… or untick WhatsApp."
+                )
+            return message % {"number": number, "country": country_name(self.country)}
         return ""
 
     @property
@@ -843,5 +866,5 @@ def _field_error(f: Field, value: str) -> str:
     elif f.kind == "choice" and value not in dict(f.choices):
         return f"{f.label}: choose one of the options."
     elif f.kind == "tick" and value != TICKED:
-        return f"{f.label}: tick the box or leave it empty."
+        return gettext("%(label)s: tick the box or leave it empty.") % {"label": f.label}
     return ""

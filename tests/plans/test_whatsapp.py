@@ -115,7 +115,7 @@ def test_the_editor_keeps_ticks_and_a_tick_alone_is_an_empty_row() -> None:
         (
             {"helpers__0__name": "Maya", "helpers__0__whatsapp": "yes"},
             ("helpers", 0, "whatsapp"),
-            "add the phone number too",
+            "add the number in “Phone” too",
         ),
         (
             # A local number of another country than the client's (Lebanon).
@@ -125,7 +125,7 @@ def test_the_editor_keeps_ticks_and_a_tick_alone_is_an_empty_row() -> None:
                 "helpers__0__whatsapp": "yes",
             },
             ("helpers", 0, "whatsapp"),
-            "write it with its country code",
+            "is not a number of Lebanon. Write it as +…",
         ),
         (
             {
@@ -139,7 +139,7 @@ def test_the_editor_keeps_ticks_and_a_tick_alone_is_an_empty_row() -> None:
         (
             {"therapist__name": "Dr. Ito", "therapist__after_hours_texts": "yes"},
             ("therapist", None, "after_hours_texts"),
-            "add the after-hours phone number too",
+            "add the number in “After-hours phone” too",
         ),
     ],
 )
@@ -207,7 +207,7 @@ def test_a_refused_tick_keeps_everything_typed(alice_client: HttpClient, record:
     response = alice_client.post(url, data)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "write it with its country code" in page
+    assert "is not a number of Lebanon. Write it as +…" in page
     assert 'value="0113 496 0000"' in page
     assert re.search(
         r'name="helpers-0-whatsapp" id="id_helpers-0-whatsapp" value="yes" checked', page
