@@ -159,7 +159,7 @@ def test_a_place_without_a_crisis_line_says_so_and_shows_the_emergency_number(
     plan = make_plan(record, full_content(1))
     _token, path = issue(plan)
     bar = help_bar(HttpClient().get(path).content.decode())
-    assert "Our directory has no crisis line for Jordan yet." in bar
+    assert "No crisis line listed for Jordan yet." in bar
     assert 'href="tel:911"' in bar
 
 
@@ -168,7 +168,7 @@ def test_without_any_entry_the_general_number_of_the_country(alice: Any, db: Non
     plan = make_plan(record, full_content(1))
     _token, path = issue(plan)
     bar = help_bar(HttpClient().get(path).content.decode())
-    assert "no crisis line for Norway" in bar
+    assert "No crisis line listed for Norway" in bar
     assert re.search(r'href="tel:112">\s*<span class="help-kind">In danger now', bar)
     assert "not yet confirmed" in bar
 
@@ -191,7 +191,7 @@ def test_a_pinned_line_waits_for_the_open_plan_and_a_hidden_one_never_shows(
         opened(path).get(path + "plan/").content.decode(),
     ):
         assert "Embrace" not in html
-        assert "no crisis line for Lebanon" in help_bar(html)
+        assert "No crisis line listed for Lebanon" in help_bar(html)
 
 
 # --- 4. kind when locked; issue 13.5: the region's time zone -------------------------------
