@@ -241,6 +241,14 @@ def test_keep_on_this_phone_opens_offline_then_is_removed(
     landing = f"{live_server.url}/p/{token}/"
     context, page = phone(browser)
     page.goto(landing)
+    # Installable (Chromium's own check; a test browser is always "incognito"), and the
+    # installed app starts at this link's landing page.
+    cdp = context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert {error["errorId"] for error in errors} <= {"in-incognito"}, errors
+    manifest = cdp.send("Page.getAppManifest")
+    assert not manifest["errors"]
+    assert manifest["manifest"]["startUrl"] == manifest["manifest"]["scope"] == landing
     assert page.evaluate("caches.keys()") == []  # nothing kept unless chosen
     page.get_by_role("button", name="Open my plan").click()
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0

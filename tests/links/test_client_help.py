@@ -356,6 +356,7 @@ def test_the_manifest_starts_at_the_links_landing_page_and_holds_no_token(
         assert client.get(icon["src"]).status_code == 200
         sizes.add(icon["sizes"])
     assert {"192x192", "512x512"} <= sizes
+    assert client.post(href).status_code == 405
     # The same bytes for any token: it says nothing about a link.
     assert client.get("/p/" + "B" * 43 + "/manifest.webmanifest").content == response.content
 
