@@ -273,17 +273,20 @@ def copy(request: HttpRequest, token: str) -> HttpResponse:
     if refused:
         return refused
     context = _client_plan_context(link)
+    home = context.pop("region_help")
     response = client_page(
         request,
         "links/public/copy.html",
         {**context, "inline_css": _site_css(), "saved_on": timezone.now()},
-        region_help=context.pop("region_help"),
+        region_help=home,
     )
     response["Content-Disposition"] = 'attachment; filename="my-crisis-plan.html"'
     return response
 
 
 # --- the installable web app and "Keep on this phone" -------------------------------
+
+THEME_COLOUR = "#a4161a"  # the help bar's red (static/css/app.css, --danger)
 
 
 @functools.lru_cache(maxsize=8)
@@ -309,9 +312,6 @@ def _manifest(language: str) -> str:
             "icons": icons,
         }
     )
-
-
-THEME_COLOUR = "#a4161a"  # the help bar's red (static/css/app.css, --danger)
 
 
 @require_http_methods(["GET", "HEAD"])
