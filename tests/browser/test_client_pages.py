@@ -129,6 +129,7 @@ def test_every_client_page_has_both_kinds_of_help_and_only_large_tap_targets(
     check("landing")
     page.get_by_role("button", name="Open my plan").click()
     expect(page.get_by_role("heading", name="My crisis plan")).to_be_visible()
+    expect(page.get_by_role("button", name="Keep on this phone")).to_be_visible()
     check("plan")
     page.get_by_text("Somewhere else? Help in another country").click()
     page.get_by_label("Country").select_option("FR")
