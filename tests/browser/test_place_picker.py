@@ -3,6 +3,7 @@ place with JavaScript, through one button without it; one message for a missing 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,13 @@ def test_regions_follow_the_country_in_place_on_a_phone(
     log_in(page, live_server)
     page.goto(f"{live_server.url}/clients/add/")
     assert region_labels(page) == ["Choose a country first"]
+    # Help texts reach screen readers (aria-describedby points at them).
+    expect(page.get_by_label("Region")).to_have_accessible_description(
+        re.compile(r"^The state, province or region: it decides")
+    )
+    expect(page.get_by_label("Phone").first).to_have_accessible_description(
+        "With the country code, e.g. +44 20 7946 0000."
+    )
     # The no-JavaScript button is not needed here.
     expect(page.get_by_role("button", name=SHOW_REGIONS)).to_be_hidden()
 
@@ -50,6 +58,7 @@ def test_regions_follow_the_country_in_place_on_a_phone(
     page.get_by_role("button", name="Add client").click()
     expect(page.locator("#id_country_error .field-error")).to_have_count(1)
     expect(page.locator("#id_country_error")).to_have_text("Choose a country.")
+    expect(page.get_by_label("Country")).to_have_accessible_description("Choose a country.")
     expect(page.get_by_label("Preferred name", exact=True)).to_have_value("Nadia")
 
     url = page.url
