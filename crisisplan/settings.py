@@ -259,6 +259,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "crisisplan.storage.HashedStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
+# Files browsers ask for at the site's root: /favicon.ico, /apple-touch-icon.png.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # --- i18n ---------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ def test_add_find_edit_archive(page: Page, live_server: Any, alice: Any, artifac
     page.screenshot(path=artifacts / "clients-search.png", full_page=True)
 
     page.get_by_role("link", name="Nadia").click()
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit the record").click()
     page.get_by_label("Preferred name", exact=True).fill("Nadia K.")
     page.get_by_label("Notes").fill("Prefers text messages.")
     page.get_by_role("button", name="Save changes").click()
