@@ -30,6 +30,7 @@ def _render_editor(
     change_note: str = "",
     change_note_error: str = "",
     stale: StaleVersion | None = None,
+    publishing: bool = False,
     status: int = 200,
     ticks: tuple[set[int], set[int]] | None = None,
 ) -> HttpResponse:
@@ -59,14 +60,14 @@ def _render_editor(
         change_note=change_note,
         change_note_error=change_note_error,
         stale=stale,
+        publishing=publishing,
         hints=hints,
         record_info=info,
         directory=directory,
         directory_help=(
-            f"Clients see the directory's services for {country} and their region "
-            "automatically. Untick one to hide it from this plan (emergency numbers always "
-            "show); tick another of the country's services to add it. Numbers are kept in "
-            "the directory, so a corrected number shows on the plan at once."
+            f"The client's page shows the directory's services for {country} and the "
+            "client's region by itself, kept up to date by our curators. Untick one to hide "
+            "it from this plan; tick another of the country's to add it."
         ),
     )
     return render(request, "plans/editor.html", context, status=status)
@@ -98,8 +99,15 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     note = note_form.cleaned_data["change_note"] if note_ok else request.POST["change_note"]
     offered = _ids(request.POST.getlist("directory_offered"))
     shown = _ids(request.POST.getlist("directory_shown"))
+    publish = request.POST.get("save") == "publish"
     render_again = functools.partial(
-        _render_editor, request, plan, editor, change_note=note, ticks=(offered, shown)
+        _render_editor,
+        request,
+        plan,
+        editor,
+        change_note=note,
+        ticks=(offered, shown),
+        publishing=publish,
     )
     if not editor.wants_save:  # a row button without JavaScript: re-render, save nothing
         return render_again(base_version=base)
@@ -111,28 +119,49 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         changed = (
             plan.choose_directory(offered, shown, request.user) if plan.pk and latest else False
         )
-        messages.info(
-            request,
-            "Directory services updated; the plan's text did not change."
-            if changed
-            else "Nothing changed, so no new version was saved.",
-        )
+        if publish and latest is not None and plan.published_version_id != latest.pk:
+            plan.publish(latest, request.user)
+            messages.success(
+                request,
+                f"Nothing in the text changed; version {latest.number} is published: the "
+                "client's link shows it from now on.",
+            )
+        elif publish and latest is None:
+            messages.info(request, "Nothing to publish yet: write the plan first.")
+        elif publish:
+            messages.info(
+                request,
+                f"Nothing changed: version {latest.number} is already what the client sees.",
+            )
+        else:
+            messages.info(
+                request,
+                "Directory services updated; the plan's text did not change."
+                if changed
+                else "Nothing changed, so no new version was saved.",
+            )
         return redirect("plans:edit", client_pk=plan.client.pk)
     try:
         with transaction.atomic():
             version = plan.save_version(request.user, editor.content, base, note)
             plan.choose_directory(offered, shown, request.user)
+            if publish:
+                plan.publish(version, request.user)
     except StaleVersion as stale:
         return render_again(base_version=stale.current.number, stale=stale, status=409)
-    messages.success(
-        request,
-        f"Saved as version {version.number}. "
-        + (
-            "The client still sees the published version until you publish this one."
-            if plan.published_version_id
-            else "Publish it to show it to the client."
-        ),
-    )
+    if publish:
+        message = (
+            f"Saved as version {version.number} and published: the client's link shows it "
+            "from now on."
+        )
+    elif plan.published_version_id:
+        message = (
+            f"Saved as version {version.number}. The client still sees version "
+            f"{plan.published_version.number} until you publish this one."
+        )
+    else:
+        message = f"Saved as version {version.number}. Publish it to show it to the client."
+    messages.success(request, message)
     return redirect("plans:edit", client_pk=plan.client.pk)
 
 
