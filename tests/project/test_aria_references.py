@@ -78,8 +78,8 @@ def world(alice: Any) -> dict[str, Any]:
     record = make_client(alice, preferred_name="Robin", country="GB", subdivision="GB-ENG")
     plan = make_plan(record, full_content(1), full_content(2))
     plan.publish(plan.version(2), alice)
-    _link, token = PrivateLink.issue(plan, alice, pin="2468")
-    return {"client": record, "plan": plan, "token": token, "service": service}
+    link, token = PrivateLink.issue(plan, alice, pin="2468")
+    return {"client": record, "plan": plan, "token": token, "link": link, "service": service}
 
 
 def visits(world: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
@@ -132,6 +132,16 @@ def visits(world: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any] | 
         ("links:copy", "phone", reverse("links:copy", args=[token]), None),
         ("links:unknown", "phone", "/p/not-a-token/", None),
         ("404", "anonymous", "/no/such/page/", None),
+        # Last: replacing the link (its confirm page, then the new link shown once).
+        ("links:replace", "alice", reverse("links:replace", args=[pk]), None),
+        ("links:create", "alice", reverse("links:create", args=[pk]), {"expires_in_days": "90"}),
+        (
+            "links:create",
+            "alice",
+            reverse("links:create", args=[pk]),
+            {"expires_in_days": "90", "replaces": str(world["link"].pk)},
+        ),
+        ("links:created", "alice", reverse("links:created", args=[pk]), None),
     ]
 
 
@@ -140,6 +150,7 @@ def test_every_aria_reference_points_at_an_element(
 ) -> None:
     browsers = {"anonymous": HttpClient(), "alice": HttpClient(), "phone": HttpClient()}
     browsers["alice"].force_login(alice)
+    shown = set()
     for name, who, path, data in visits(world):
         browser = browsers[who]
         response = browser.get(path) if data is None else browser.post(path, data)
@@ -147,6 +158,8 @@ def test_every_aria_reference_points_at_an_element(
             continue  # e.g. the right PIN: the plan page is visited next
         assert response.status_code < 500, f"{name} {path}: {response.status_code}"
         assert_references_exist(response.content.decode(), f"{name} {path}")
+        shown.add(name)
+    assert shown == {name for name, *_rest in visits(world)}, "a page was never shown"
 
 
 def test_every_page_is_visited(world: dict[str, Any]) -> None:
