@@ -97,7 +97,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--other-clients", type=int, default=10)
     parser.add_argument("--versions", type=int, default=3)
-    parser.add_argument("--services", type=int, default=5000)
+    parser.add_argument("--services", type=int, default=15000)
     parser.add_argument("--logins", type=int, default=10, help="Timed logins (10).")
     parser.add_argument(
         "--profile", action="store_true", help="Also write pyinstrument profiles of each page."

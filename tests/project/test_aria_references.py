@@ -31,6 +31,9 @@ NO_PAGE = {
     "plans:publish",
     "links:unlock",
     "hotlines:regions",
+    "account:end_sessions",
+    "account:two_factor_remove",
+    "account:keepalive",
 }
 
 
@@ -89,8 +92,32 @@ def visits(world: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any] | 
     edit_plan = reverse("plans:edit", args=[pk])
     bad_plan = editor_form_data(full_content(1), 2)
     bad_plan["helpers-0-phone"] = "call me"
+    password = {"password": "correct horse battery"}
     return [
         ("login", "anonymous", reverse("login"), None),
+        # Two-step login: the code page (after the password), with a wrong code too.
+        ("login", "second", reverse("login"), {"username": "dora@example.com", **password}),
+        ("account:login_code", "second", reverse("account:login_code"), None),
+        ("account:login_code", "second", reverse("account:login_code"), {"code": "000000"}),
+        ("account:index", "alice", reverse("account:index"), None),
+        ("account:two_factor_setup", "alice", reverse("account:two_factor_setup"), None),
+        (
+            "account:two_factor_setup",
+            "alice",
+            reverse("account:two_factor_setup"),
+            {"name": "", "code": "1"},
+        ),
+        ("account:recovery_codes", "verified", reverse("account:recovery_codes"), password),
+        ("password_reset", "anonymous", reverse("password_reset"), None),
+        ("password_reset", "anonymous", reverse("password_reset"), {"email": "nobody"}),
+        ("password_reset_done", "anonymous", reverse("password_reset_done"), None),
+        (
+            "password_reset_confirm",
+            "anonymous",
+            reverse("password_reset_confirm", args=["MQ", "not-a-token"]),
+            None,
+        ),
+        ("password_reset_complete", "anonymous", reverse("password_reset_complete"), None),
         ("login", "anonymous", reverse("login"), {"username": "x@example.com", "password": "no"}),
         ("password_change", "alice", reverse("password_change"), None),
         ("password_change", "alice", reverse("password_change"), {"old_password": "x"}),
@@ -148,8 +175,20 @@ def visits(world: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any] | 
 def test_every_aria_reference_points_at_an_element(
     world: dict[str, Any], alice: Any, client: HttpClient
 ) -> None:
-    browsers = {"anonymous": HttpClient(), "alice": HttpClient(), "phone": HttpClient()}
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from conftest import add_authenticator, make_user
+
+    browsers = {name: HttpClient() for name in ("anonymous", "alice", "phone", "second")}
     browsers["alice"].force_login(alice)
+    add_authenticator(make_user("dora@example.com"))  # logs in with a code
+    eve = make_user("eve@example.com")
+    device = add_authenticator(eve)
+    browsers["verified"] = HttpClient()
+    browsers["verified"].force_login(eve)
+    session = browsers["verified"].session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     shown = set()
     for name, who, path, data in visits(world):
         browser = browsers[who]

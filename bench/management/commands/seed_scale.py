@@ -46,7 +46,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--versions", type=int, default=3, help="Versions per plan (3).")
         parser.add_argument(
-            "--services", type=int, default=5000, help="Synthetic directory services (5000)."
+            "--services", type=int, default=15000, help="Synthetic directory services (15000)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
