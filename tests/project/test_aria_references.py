@@ -34,6 +34,7 @@ NO_PAGE = {
     "account:end_sessions",
     "account:two_factor_remove",
     "account:keepalive",
+    "account:time_zone",
 }
 
 
