@@ -68,7 +68,8 @@
     var filled = 0;
     section.querySelectorAll("li.plan-row").forEach(function (row) {
       var fields = row.querySelectorAll("input, textarea, select");
-      if (Array.prototype.some.call(fields, function (f) { return f.value.trim() !== ""; })) { filled++; }
+      var typed = function (f) { return f.type === "checkbox" ? f.checked : f.value.trim() !== ""; };
+      if (Array.prototype.some.call(fields, typed)) { filled++; }
     });
     summary.textContent = filled ? filled + " " + summary.getAttribute(filled === 1 ? "data-noun" : "data-nouns") : summary.getAttribute("data-empty");
   }

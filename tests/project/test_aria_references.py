@@ -20,7 +20,7 @@ from tests.factory import editor_form_data, full_content, make_client, make_plan
 
 pytestmark = pytest.mark.django_db
 
-# Views that only answer a POST with a redirect (or JSON): no page of their own.
+# Views that only answer a POST with a redirect, or answer no HTML: no page of their own.
 NO_PAGE = {
     "logout",
     "clients:archive",
@@ -35,6 +35,9 @@ NO_PAGE = {
     "account:two_factor_remove",
     "account:keepalive",
     "account:time_zone",
+    # Not HTML: the client app's manifest (JSON) and service worker (JavaScript).
+    "links:manifest",
+    "links:service_worker",
 }
 
 
@@ -157,6 +160,7 @@ def visits(world: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any] | 
         ("links:landing", "phone", reverse("links:landing", args=[token]), {"pin": "1111"}),
         ("links:landing", "phone", reverse("links:landing", args=[token]), {"pin": "2468"}),
         ("links:plan", "phone", reverse("links:plan", args=[token]), None),
+        ("links:plan", "phone", reverse("links:plan", args=[token]) + "?country=FR", None),
         ("links:copy", "phone", reverse("links:copy", args=[token]), None),
         ("links:unknown", "phone", "/p/not-a-token/", None),
         ("404", "anonymous", "/no/such/page/", None),
