@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crisisplan.links import handover
@@ -94,8 +95,10 @@ def created(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     if token is None or link is None or link.token_hash != PrivateLink.hash_token(token):
         messages.info(
             request,
-            "A new link is shown only once, right after it is made: CrisisPlan keeps no "
-            "copy. If it did not reach the client, make a new one.",
+            _(
+                "A new link is shown only once, right after it is made: CrisisPlan keeps no "
+                "copy. If it did not reach the client, make a new one."
+            ),
         )
         return redirect("links:manage", client_pk=plan.client.pk)
     url = request.build_absolute_uri(reverse("links:landing", args=[token]))
@@ -133,7 +136,7 @@ def revoke(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         return render(request, "links/revoke.html", page_context(plan, link=link, form=form))
     form = RevokeForm(request.POST)
     if not form.is_valid() or form.cleaned_data["link"] != link.pk:
-        messages.info(request, "That link was already replaced or revoked: nothing changed.")
+        messages.info(request, _("That link was already replaced or revoked: nothing changed."))
         return redirect("links:manage", client_pk=plan.client.pk)
     link.revoke(request.user)
     messages.success(request, "The link is revoked: it stopped working just now.")

@@ -655,8 +655,8 @@ class SectionView:
                     noun = pv.part.item_noun if count == 1 else pv.part.items_noun
                     words.append(f"{count} {noun}")
             elif any(f.value for f in pv.record):
-                words.append(pv.part.label.lower() if len(self.parts) > 1 else "filled in")
-        return ", ".join(words) or "empty"
+                words.append(pv.part.label.lower() if len(self.parts) > 1 else gettext("filled in"))
+        return ", ".join(words) or gettext("empty")
 
     @property
     def has_errors(self) -> bool:

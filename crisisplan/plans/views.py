@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
@@ -65,11 +66,12 @@ def _render_editor(
         hints=hints,
         record_info=info,
         directory=directory,
-        directory_help=(
-            f"The client's page shows the directory's services for {country} and the "
+        directory_help=_(
+            "The client's page shows the directory's services for %(country)s and the "
             "client's region by itself, kept up to date by our curators. Untick one to hide "
             "it from this plan; tick another of the country's to add it."
-        ),
+        )
+        % {"country": country},
     )
     return render(request, "plans/editor.html", context, status=status)
 
@@ -133,15 +135,19 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
             plan.publish(latest, request.user)
             messages.success(
                 request,
-                f"Nothing in the text changed; version {latest.number} is published: the "
-                "client's link shows it from now on.",
+                _(
+                    "Nothing in the text changed; version %(number)s is published: the "
+                    "client's link shows it from now on."
+                )
+                % {"number": latest.number},
             )
         elif publish and latest is None:
-            messages.info(request, "Nothing to publish yet: write the plan first.")
+            messages.info(request, _("Nothing to publish yet: write the plan first."))
         elif publish:
             messages.info(
                 request,
-                f"Nothing changed: version {latest.number} is already what the client sees.",
+                _("Nothing changed: version %(number)s is already what the client sees.")
+                % {"number": latest.number},
             )
         else:
             messages.info(
@@ -160,17 +166,18 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     except StaleVersion as stale:
         return render_again(base_version=stale.current.number, stale=stale, status=409)
     if publish:
-        message = (
-            f"Saved as version {version.number} and published: the client's link shows it "
-            "from now on."
-        )
+        message = _(
+            "Saved as version %(number)s and published: the client's link shows it from now on."
+        ) % {"number": version.number}
     elif plan.published_version_id:
-        message = (
-            f"Saved as version {version.number}. The client still sees version "
-            f"{plan.published_version.number} until you publish this one."
-        )
+        message = _(
+            "Saved as version %(number)s. The client still sees version %(published)s until "
+            "you publish this one."
+        ) % {"number": version.number, "published": plan.published_version.number}
     else:
-        message = f"Saved as version {version.number}. Publish it to show it to the client."
+        message = _("Saved as version %(number)s. Publish it to show it to the client.") % {
+            "number": version.number
+        }
     messages.success(request, message)
     return redirect("plans:edit", client_pk=plan.client.pk)
 
