@@ -11,8 +11,9 @@ from django.core.validators import validate_email
 from django.utils import timezone as tz
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import CheckIn, Client, CrisisEvent, FollowUp, country_choices
+from clients.models import CheckIn, Client, CrisisEvent, FollowUp
 from crisisplan.core.encryption import EncryptedModelFormMixin
+from hotlines.places import CountryField, PlacePicker, RegionField
 
 
 def clean_phone_number(value: str, region: str | None) -> str:
@@ -38,10 +39,17 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [("", "—"), *((z, z.replace("_", " ")) for z in zones)]
 
 
-class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
-    """Create and edit a client. Country and region are validated by Client.clean()."""
+class ClientForm(PlacePicker, EncryptedModelFormMixin, forms.ModelForm):
+    """Create and edit a client. Country and region come from the place picker
+    (hotlines.places); Client.clean() checks them again for every other way in."""
 
-    country = forms.ChoiceField(label="Country", choices=())
+    country = CountryField()
+    subdivision = RegionField(
+        help_text=_(
+            "The state, province or region: it decides which regional crisis lines "
+            "the client's plan shows."
+        ),
+    )
     timezone = forms.ChoiceField(label="Time zone", choices=(), required=False)
 
     class Meta:
@@ -79,9 +87,6 @@ class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
             "street_address": forms.Textarea(attrs={"rows": 2}),
             "other_providers": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 5}),
-            "subdivision": forms.TextInput(
-                attrs={"autocapitalize": "characters", "spellcheck": "false"}
-            ),
         }
 
     sections: ClassVar = (
@@ -106,9 +111,7 @@ class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "Choose a country"), *country_choices()]
         self.fields["timezone"].choices = timezone_choices()
-        self.fields["subdivision"].widget.attrs["data-country-field"] = self["country"].auto_id
         for name in ("phone", "emergency_contact_phone"):
             self.fields[name].help_text = "With the country code, e.g. +44 20 7946 0000."
 
@@ -131,9 +134,6 @@ class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
             validate_email(value)
         return value
 
-    def clean_subdivision(self) -> str:
-        return (self.cleaned_data.get("subdivision") or "").strip().upper()
-
     def clean_timezone(self) -> str:
         return self.cleaned_data.get("timezone") or ""
 
@@ -149,19 +149,21 @@ class DeleteClientForm(forms.Form):
 # --- the emergency in a session -----------------------------------------------------
 
 
-class CheckInForm(EncryptedModelFormMixin, forms.ModelForm):
-    """Where the client is right now. Country and region as on the client record
-    (CheckIn.clean() checks them); only the country is required."""
+class CheckInForm(PlacePicker, EncryptedModelFormMixin, forms.ModelForm):
+    """Where the client is right now. Country and region with the client record's place
+    picker (hotlines.places); CheckIn.clean() checks them again. Only the country is
+    required."""
 
-    country = forms.ChoiceField(
-        label=_("Country"),
-        choices=(),
+    country = CountryField(
         error_messages={
             "required": _(
                 "Choose the country where the client is now: the emergency numbers depend on it."
             ),
             "invalid_choice": _("Choose a country from the list."),
         },
+    )
+    subdivision = RegionField(
+        help_text=_("The state, province or region: the Emergency page shows its services."),
     )
     company = forms.ChoiceField(
         label=_("Is the client alone?"),
@@ -175,34 +177,21 @@ class CheckInForm(EncryptedModelFormMixin, forms.ModelForm):
         model = CheckIn
         fields: ClassVar = ["country", "subdivision", "place", "phone", "company"]
         labels: ClassVar = {
-            "subdivision": _("Region"),
             "place": _("Address or landmark"),
             "phone": _("Number the client can be reached on"),
         }
         help_texts: ClassVar = {
-            "subdivision": _("ISO 3166-2 code of the state, province or region, e.g. US-CA."),
             "place": _("Where exactly, in the client's words: what emergency services need."),
             "phone": _("If the call drops. With the country code, e.g. +44 7700 900123."),
         }
         widgets: ClassVar = {
             "place": forms.Textarea(attrs={"rows": 2}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
-            "subdivision": forms.TextInput(
-                attrs={"autocapitalize": "characters", "spellcheck": "false"}
-            ),
         }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Choose a country")), *country_choices()]
-        self.fields["subdivision"].widget.attrs["data-country-field"] = self["country"].auto_id
 
     def clean_phone(self) -> str:
         region = self.data.get(self.add_prefix("country")) or None
         return clean_phone_number(self.cleaned_data.get("phone", ""), region)
-
-    def clean_subdivision(self) -> str:
-        return (self.cleaned_data.get("subdivision") or "").strip().upper()
 
     @classmethod
     def initial_for(cls, client: Client, last: CheckIn | None) -> dict[str, Any]:

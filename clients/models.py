@@ -36,12 +36,6 @@ from hotlines.regions import (
 )
 
 
-def country_choices() -> list[tuple[str, str]]:
-    return sorted(
-        ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries), key=lambda c: c[1]
-    )
-
-
 def example_subdivision(country: str) -> str:
     found = pycountry.subdivisions.get(country_code=country) or []
     codes = sorted(s.code for s in found)[:2]
@@ -224,7 +218,10 @@ class Client(EncryptedModel):
         super().clean()
         self.country = (self.country or "").strip().upper()
         self.subdivision = (self.subdivision or "").strip().upper()
-        validate_place(self.country, self.subdivision)
+        # An empty country is the field's own "blank" check (clean_fields), which a form
+        # skips when its own field already said so: one message, not two.
+        if self.country:
+            validate_place(self.country, self.subdivision)
 
     # -- display --
 

@@ -84,7 +84,9 @@ def _form_data(request: HttpRequest) -> Any:
 @keeps_unsaved_work
 def add(request: HttpRequest) -> HttpResponse:
     form = ClientForm(_form_data(request), instance=Client(therapist=request.user))
-    if request.method == "POST" and form.is_valid():
+    if form.refresh_requested:  # "show this country's regions" without JavaScript
+        form = ClientForm(initial=form.typed_values(), instance=Client(therapist=request.user))
+    elif request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ClientForm.Meta.fields}
         client = Client.objects.create_for(request.user, **fields)
         messages.success(request, "Client added.")
@@ -112,7 +114,9 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     form = ClientForm(_form_data(request), instance=client)
-    if request.method == "POST" and form.is_valid():
+    if form.refresh_requested:  # "show this country's regions" without JavaScript
+        form = ClientForm(initial=form.typed_values(), instance=client)
+    elif request.method == "POST" and form.is_valid():
         client = form.save(commit=False)
         client.save_changes(request.user, list(form.changed_data))
         messages.success(request, "Changes saved." if form.changed_data else "Nothing changed.")
@@ -199,7 +203,9 @@ def check_in(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         form = CheckInForm(initial=CheckInForm.initial_for(client, last))
     else:
         form = CheckInForm(data, instance=CheckIn(client=client))
-        if request.method == "POST" and form.is_valid():
+        if form.refresh_requested:  # "show this country's regions" without JavaScript
+            form = CheckInForm(initial=form.typed_values(), instance=CheckIn(client=client))
+        elif request.method == "POST" and form.is_valid():
             CheckIn.objects.record(client, request.user, **form.values())
             messages.success(request, _("Location confirmed."))
             return redirect("clients:detail", pk=client.pk)

@@ -48,7 +48,17 @@ def cut_off_on_emergency_page(client: Client) -> dict[str, Any]:
     }
 
 
+def plan_on_client_page(client: Client) -> dict[str, Any]:
+    """The client page's plan state and actions (templates/plans/_on_client_page.html);
+    an unsaved plan for a client without one yet (its status: "No plan yet"). One query."""
+    plan = Plan.objects.select_related("published_version").filter(client=client).first()
+    plan = plan or Plan(client=client)
+    plan.client = client
+    return {"plan": plan}
+
+
 def register() -> None:
     hooks.register_export("plan", export_plan)
     hooks.dashboard_rows.append(with_plans)
     hooks.emergency_context.append(cut_off_on_emergency_page)
+    hooks.detail_context.append(plan_on_client_page)

@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.models import FollowUp
 from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
 from crisisplan.core.models import UNSAVED_WORK_RESTORED
 from crisisplan.plans.access import get_plan_for_user, get_version_for_user
@@ -33,6 +34,7 @@ def _render_editor(
     change_note: str = "",
     change_note_error: str = "",
     stale: StaleVersion | None = None,
+    publishing: bool = False,
     status: int = 200,
     ticks: tuple[set[int], set[int]] | None = None,
 ) -> HttpResponse:
@@ -62,15 +64,16 @@ def _render_editor(
         change_note=change_note,
         change_note_error=change_note_error,
         stale=stale,
+        publishing=publishing,
         hints=hints,
         record_info=info,
         directory=directory,
-        directory_help=(
-            f"Clients see the directory's services for {country} and their region "
-            "automatically. Untick one to hide it from this plan (emergency numbers always "
-            "show); tick another of the country's services to add it. Numbers are kept in "
-            "the directory, so a corrected number shows on the plan at once."
-        ),
+        directory_help=_(
+            "The client's page shows the directory's services for %(country)s and the "
+            "client's region by itself, kept up to date by our curators. Untick one to hide "
+            "it from this plan; tick another of the country's to add it."
+        )
+        % {"country": country},
     )
     return render(request, "plans/editor.html", context, status=status)
 
@@ -107,8 +110,15 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     note = note_form.cleaned_data["change_note"] if note_ok else data.get("change_note", "")
     offered = _ids(data.getlist("directory_offered"))
     shown = _ids(data.getlist("directory_shown"))
+    publish = data.get("save") == "publish"
     render_again = functools.partial(
-        _render_editor, request, plan, editor, change_note=note, ticks=(offered, shown)
+        _render_editor,
+        request,
+        plan,
+        editor,
+        change_note=note,
+        ticks=(offered, shown),
+        publishing=publish,
     )
     if kept is not None:  # shown again, based on the version it was typed on
         messages.warning(request, UNSAVED_WORK_RESTORED)
@@ -123,28 +133,57 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         changed = (
             plan.choose_directory(offered, shown, request.user) if plan.pk and latest else False
         )
-        messages.info(
-            request,
-            "Directory services updated; the plan's text did not change."
-            if changed
-            else "Nothing changed, so no new version was saved.",
-        )
+        if publish and latest is not None and plan.published_version_id != latest.pk:
+            follow_ups = plan.publish(latest, request.user)
+            messages.success(
+                request,
+                _(
+                    "Nothing in the text changed; version %(number)s is published: the "
+                    "client's link shows it from now on."
+                )
+                % {"number": latest.number},
+            )
+            _say_follow_ups(request, follow_ups)
+        elif publish and latest is None:
+            messages.info(request, _("Nothing to publish yet: write the plan first."))
+        elif publish:
+            messages.info(
+                request,
+                _("Nothing changed: version %(number)s is already what the client sees.")
+                % {"number": latest.number},
+            )
+        else:
+            messages.info(
+                request,
+                "Directory services updated; the plan's text did not change."
+                if changed
+                else "Nothing changed, so no new version was saved.",
+            )
         return redirect("plans:edit", client_pk=plan.client.pk)
+    follow_ups: list[FollowUp] = []
     try:
         with transaction.atomic():
             version = plan.save_version(request.user, editor.content, base, note)
             plan.choose_directory(offered, shown, request.user)
+            if publish:
+                follow_ups = plan.publish(version, request.user)
     except StaleVersion as stale:
         return render_again(base_version=stale.current.number, stale=stale, status=409)
-    messages.success(
-        request,
-        f"Saved as version {version.number}. "
-        + (
-            "The client still sees the published version until you publish this one."
-            if plan.published_version_id
-            else "Publish it to show it to the client."
-        ),
-    )
+    if publish:
+        message = _(
+            "Saved as version %(number)s and published: the client's link shows it from now on."
+        ) % {"number": version.number}
+    elif plan.published_version_id:
+        message = _(
+            "Saved as version %(number)s. The client still sees version %(published)s until "
+            "you publish this one."
+        ) % {"number": version.number, "published": plan.published_version.number}
+    else:
+        message = _("Saved as version %(number)s. Publish it to show it to the client.") % {
+            "number": version.number
+        }
+    messages.success(request, message)
+    _say_follow_ups(request, follow_ups)
     return redirect("plans:edit", client_pk=plan.client.pk)
 
 
@@ -223,6 +262,12 @@ def plan_publish(request: HttpRequest, client_pk: uuid.UUID, number: int) -> Htt
         request,
         f"Version {number} is published: the client's link shows it from now on.",
     )
+    _say_follow_ups(request, follow_ups)
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+def _say_follow_ups(request: HttpRequest, follow_ups: list[FollowUp]) -> None:
+    """After a first publication: which follow-ups Plan.publish scheduled."""
     if follow_ups:
         days = ", ".join(formats.date_format(f.due_on, "j M") for f in follow_ups)
         messages.info(
@@ -233,7 +278,6 @@ def plan_publish(request: HttpRequest, client_pk: uuid.UUID, number: int) -> Htt
             )
             % {"days": days},
         )
-    return redirect("plans:versions", client_pk=plan.client.pk)
 
 
 @login_required

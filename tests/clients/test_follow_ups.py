@@ -272,3 +272,26 @@ def test_dashboard_queries_are_the_same_with_1_and_100_follow_ups(
     content = response.content.decode()
     assert "100 follow-ups due" in content
     assert content.count("Not reached twice in a row") == 99
+
+
+def test_the_client_page_queries_do_not_grow_with_sessions(
+    alice_client: HttpClient, alice: Any, record: Client
+) -> None:
+    from clients.models import CheckIn
+
+    url = reverse("clients:detail", args=[record.pk])
+    alice_client.get(url)  # warm the session
+    empty = len(_queries(alice_client, url))
+    for n in range(30):
+        check_in = CheckIn.objects.record(record, alice, country="DE", place=f"Place {n}")
+        CrisisEvent.objects.record(record, alice, occurred_at=timezone.now(), actions=f"E{n}")
+        done, _pending = schedule(record, -1, n)
+        done.record(alice, outcome="reached", method="phone")
+    assert check_in.crisis_events.count() == 1
+    assert len(_queries(alice_client, url)) == empty
+
+
+def _queries(http: HttpClient, url: str) -> list[Any]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert http.get(url).status_code == 200
+    return ctx.captured_queries
