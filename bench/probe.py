@@ -17,6 +17,7 @@ pyinstrument profile of each page into DIR.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -85,6 +86,40 @@ def _make_client(therapist: Any, country: str, region: str, versions: int) -> An
         version = plan.save_version(therapist, content, number, f"Probe version {number + 1}")
     plan.publish(version, therapist)
     return record
+
+
+def _session_data(records: dict[str, Any]) -> dict[str, Any]:
+    """Each variant's client gets a check-in and a follow-up due today (so every
+    therapist's dashboard lists one); the large one also 30 earlier check-ins, crisis
+    events and recorded follow-ups. Returns each variant's pending follow-up id."""
+    from django.utils import timezone
+
+    from clients.models import CheckIn, CrisisEvent, FollowUp
+
+    due = {}
+    for variant, record in records.items():
+        therapist = record.therapist
+        extra = 30 if variant == "large" else 0
+        for n in range(extra + 1):
+            CheckIn.objects.record(
+                record,
+                therapist,
+                country=BENCH_COUNTRY,
+                subdivision=BENCH_REGION,
+                place=f"Probe place {n}",
+                phone="+44 7700 900123",
+                company="alone",
+            )
+        for _ in range(extra):
+            CrisisEvent.objects.record(
+                record, therapist, occurred_at=timezone.now(), actions="Probe event"
+            )
+        past = [timezone.localdate() - datetime.timedelta(days=n + 1) for n in range(extra)]
+        for follow_up in FollowUp.objects.schedule(record, therapist, past, "manual"):
+            follow_up.record(therapist, outcome="not_reached", method="phone")
+        (pending,) = FollowUp.objects.schedule(record, therapist, [timezone.localdate()], "manual")
+        due[variant] = pending.pk
+    return due
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # (d) the dashboard, (e) the editor and a save, (f) the directory.
     editor_clients = {"bench": link_client, "small": small, "large": large}
+    follow_ups = _session_data(editor_clients)
     for variant, browser in logged_in.items():
         browser.get("/")
         record("dashboard", variant, measure(browser, "GET", "/"))
@@ -216,6 +252,15 @@ def main(argv: list[str] | None = None) -> int:
         country = {"small": directory_small}.get(variant, directory_large)
         browser.get(f"/directory/?country={country}")
         record("directory", variant, measure(browser, "GET", f"/directory/?country={country}"))
+        # (g) the emergency in a session: the check-in form, the Emergency page, a follow-up.
+        session_pages = {
+            "check-in": f"/clients/{editor_clients[variant].pk}/check-in/",
+            "emergency": f"/clients/{editor_clients[variant].pk}/emergency/",
+            "follow-up": f"/clients/{editor_clients[variant].pk}/follow-ups/{follow_ups[variant]}/",
+        }
+        for name, path in session_pages.items():
+            browser.get(path)
+            record(name, variant, measure(browser, "GET", path))
 
     # (a) the baseline: a static template as large as the bench plan page.
     plan_bytes = pages["plan"]["bench"]["bytes"]

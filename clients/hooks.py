@@ -12,6 +12,10 @@ the plan. Those layers register here, once, in ``CrisisPlanConfig.ready()``:
     show (select_related/prefetch_related, so the page's queries stay constant).
 ``detail_context``
     ``function(client) -> dict`` merged into the client page's context.
+``emergency_context``
+    ``function(client) -> dict`` merged into the Emergency page's context (plans: the
+    plan's section 8 as ``cut_off``). It must not raise on a decryption failure: the
+    page is for the worst moment, so it says what could not be read instead.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 export_sections: dict[str, Callable[[Client], Any]] = {}
 dashboard_rows: list[Callable[[QuerySet[Client]], QuerySet[Client]]] = []
 detail_context: list[Callable[[Client], dict[str, Any]]] = []
+emergency_context: list[Callable[[Client], dict[str, Any]]] = []
 
 
 def register_export(key: str, section: Callable[[Client], Any]) -> None:

@@ -280,6 +280,15 @@ LINK_RATE_LIMIT_PER_LINK = _rate(
     "LINK_RATE_LIMIT_PER_LINK", env.str("LINK_RATE_LIMIT_PER_LINK", default="60/60")
 )
 
+# --- the emergency in a session ------------------------------------------------------
+
+# The dashboard flags a client whose location was last confirmed (a session check-in)
+# longer ago than this: weekly sessions are the common rhythm. CrisisPlan has no
+# calendar, so the check-in is its only record of a session.
+CHECKIN_STALE_DAYS = env.int("CHECKIN_STALE_DAYS", default=7)
+if CHECKIN_STALE_DAYS < 1:
+    _fail("CHECKIN_STALE_DAYS must be a whole number of days, 1 or more.")
+
 # --- static files -------------------------------------------------------------------
 
 STATIC_URL = "/static/"

@@ -251,6 +251,13 @@ class AuditEvent(models.Model):
         LINK_ROTATE = "link_rotate", "replaced the private link"
         LINK_REVOKE = "link_revoke", "revoked the private link"
         LINK_UNLOCK = "link_unlock", "unlocked the private link"
+        # The emergency in a session (clients: check-ins, crisis events, follow-ups).
+        CHECK_IN = "check_in", "confirmed where the client is"
+        EMERGENCY_VIEW = "emergency_view", "opened the Emergency page"
+        CRISIS_EVENT = "crisis_event", "recorded a crisis event"
+        FOLLOW_UP_SCHEDULE = "follow_up_schedule", "scheduled follow-ups"
+        FOLLOW_UP_RECORD = "follow_up_record", "recorded a follow-up"
+        FOLLOW_UP_CANCEL = "follow_up_cancel", "cancelled a follow-up"
         # Accounts (client_id None; ``account`` names the user concerned).
         LOGIN = "login", "signed in"
         LOGIN_FAILED = "login_failed", "failed sign-in attempt"

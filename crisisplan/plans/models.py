@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from clients.models import FollowUp
 from crisisplan.core import encryption
 from crisisplan.core.models import AuditEvent, DataKey
 from crisisplan.plans.sections import PlanContent, SectionDiff, changed_sections
@@ -268,15 +269,28 @@ class Plan(models.Model):
         }
         return StaleVersion(versions.get(base_number), versions[current_number])
 
-    def publish(self, version: PlanVersion, actor: Any) -> None:
-
+    def publish(self, version: PlanVersion, actor: Any) -> list[FollowUp]:
+        """Publish ``version``. The first time the plan is ever published, the default
+        schedule of follow-up contacts is set up too (the Safety Planning Intervention's
+        follow-up calls); returns those follow-ups (none on a later publication)."""
         if version.plan_id != self.pk:
             raise ValueError("A plan publishes only its own versions.")
         with transaction.atomic():
+            # The audit log is the record of every publication, unpublished ones too.
+            first = (
+                not AuditEvent.objects.for_client(self.client_id)
+                .filter(action=Action.PUBLISH)
+                .exists()
+            )
             self.published_version = version
             self.published_at = self.updated_at = timezone.now()
             self.save(update_fields=["published_version", "published_at", "updated_at"])
             AuditEvent.objects.record(actor, Action.PUBLISH, self.client_id, version=version.number)
+            if not first:
+                return []
+            return FollowUp.objects.schedule_default(
+                self.client, actor, FollowUp.Reason.PLAN_PUBLISHED, start=self.published_at
+            )
 
     def unpublish(self, actor: Any) -> None:
 

@@ -11,9 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.models import FollowUp
 from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
 from crisisplan.core.models import UNSAVED_WORK_RESTORED
 from crisisplan.plans.access import get_plan_for_user, get_version_for_user
@@ -132,7 +134,7 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
             plan.choose_directory(offered, shown, request.user) if plan.pk and latest else False
         )
         if publish and latest is not None and plan.published_version_id != latest.pk:
-            plan.publish(latest, request.user)
+            follow_ups = plan.publish(latest, request.user)
             messages.success(
                 request,
                 _(
@@ -141,6 +143,7 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
                 )
                 % {"number": latest.number},
             )
+            _say_follow_ups(request, follow_ups)
         elif publish and latest is None:
             messages.info(request, _("Nothing to publish yet: write the plan first."))
         elif publish:
@@ -157,12 +160,13 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
                 else "Nothing changed, so no new version was saved.",
             )
         return redirect("plans:edit", client_pk=plan.client.pk)
+    follow_ups: list[FollowUp] = []
     try:
         with transaction.atomic():
             version = plan.save_version(request.user, editor.content, base, note)
             plan.choose_directory(offered, shown, request.user)
             if publish:
-                plan.publish(version, request.user)
+                follow_ups = plan.publish(version, request.user)
     except StaleVersion as stale:
         return render_again(base_version=stale.current.number, stale=stale, status=409)
     if publish:
@@ -179,6 +183,7 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
             "number": version.number
         }
     messages.success(request, message)
+    _say_follow_ups(request, follow_ups)
     return redirect("plans:edit", client_pk=plan.client.pk)
 
 
@@ -252,12 +257,27 @@ def plan_restore(request: HttpRequest, client_pk: uuid.UUID, number: int) -> Htt
 def plan_publish(request: HttpRequest, client_pk: uuid.UUID, number: int) -> HttpResponse:
     version = get_version_for_user(request, client_pk, number)
     plan = version.plan
-    plan.publish(version, request.user)
+    follow_ups = plan.publish(version, request.user)
     messages.success(
         request,
         f"Version {number} is published: the client's link shows it from now on.",
     )
+    _say_follow_ups(request, follow_ups)
     return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+def _say_follow_ups(request: HttpRequest, follow_ups: list[FollowUp]) -> None:
+    """After a first publication: which follow-ups Plan.publish scheduled."""
+    if follow_ups:
+        days = ", ".join(formats.date_format(f.due_on, "j M") for f in follow_ups)
+        messages.info(
+            request,
+            _(
+                "First publication: follow-up contacts are scheduled for %(days)s. "
+                "Change them on the client's page."
+            )
+            % {"days": days},
+        )
 
 
 @login_required

@@ -39,7 +39,7 @@ def test_write_revise_compare_publish(
     page.get_by_label("Email address").fill("alice@example.com")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Robin").click()
+    page.get_by_role("link", name="Robin", exact=True).click()
     page.get_by_role("link", name="Write the plan").click()
     expect(page.get_by_role("heading", name="Crisis plan for Robin")).to_be_visible()
     expect(page.get_by_text("Section 4 names no person")).to_be_visible()

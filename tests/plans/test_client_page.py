@@ -67,6 +67,8 @@ def test_the_client_page_queries_stay_few(
     record = make_client(alice)
     make_plan(record, full_content(1))
     page(alice_client, record)
-    # session, user, the client, its plan, its link, the audit event
-    with django_assert_max_num_queries(6):
+    # session, user, the client, its plan, its link, the audit event; and the sessions'
+    # part (Client.session_overview): the latest check-in, crisis events, pending and
+    # recorded follow-ups
+    with django_assert_max_num_queries(10):
         page(alice_client, record)

@@ -76,7 +76,16 @@ def test_publish_unpublish_restore_and_audit(alice: Any, client_record: Any) -> 
         .order_by("created_at", "id")
         .values_list("action", "detail")
     )
-    assert [a for a, _ in actions] == ["create", "edit", "edit", "publish", "restore", "unpublish"]
+    # The first publication also schedules the default follow-ups (clients/test_follow_ups).
+    assert [a for a, _ in actions] == [
+        "create",
+        "edit",
+        "edit",
+        "publish",
+        "follow_up_schedule",
+        "restore",
+        "unpublish",
+    ]
     assert "Dr. Ito" not in json.dumps([d for _, d in actions])
 
 

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from clients.models import FollowUp
 from crisisplan.links.models import PrivateLink
 from tests.factory import editor_form_data, full_content, make_client, make_plan, make_service
 
@@ -25,6 +26,8 @@ NO_PAGE = {
     "logout",
     "clients:archive",
     "clients:unarchive",
+    "clients:check_in_again",
+    "clients:follow_up_cancel",
     "plans:unpublish",
     "plans:review",
     "plans:restore",
@@ -97,6 +100,10 @@ def visits(world: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any] | 
     bad_plan = editor_form_data(full_content(1), 2)
     bad_plan["helpers-0-phone"] = "call me"
     password = {"password": "correct horse battery"}
+    follow_up = reverse(
+        "clients:follow_up_record",
+        args=[pk, FollowUp.objects.filter(client=world["client"]).values_list("pk", flat=True)[0]],
+    )
     return [
         ("login", "anonymous", reverse("login"), None),
         # Two-step login: the code page (after the password), with a wrong code too.
@@ -140,6 +147,36 @@ def visits(world: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any] | 
         ("clients:delete", "alice", reverse("clients:delete", args=[pk]), None),
         ("clients:delete", "alice", reverse("clients:delete", args=[pk]), {}),
         ("clients:events", "alice", reverse("clients:events", args=[pk]), None),
+        # The emergency in a session (the plan's first publication scheduled follow-ups).
+        ("clients:check_in", "alice", reverse("clients:check_in", args=[pk]), None),
+        (
+            "clients:check_in",
+            "alice",
+            reverse("clients:check_in", args=[pk]),
+            {"country": "", "subdivision": "XX", "phone": "call me"},
+        ),
+        ("clients:emergency", "alice", reverse("clients:emergency", args=[pk]), None),
+        ("clients:crisis_event_add", "alice", reverse("clients:crisis_event_add", args=[pk]), None),
+        (
+            "clients:crisis_event_add",
+            "alice",
+            reverse("clients:crisis_event_add", args=[pk]),
+            {"occurred_at": "soon", "actions": ""},
+        ),
+        (
+            "clients:follow_ups_schedule",
+            "alice",
+            reverse("clients:follow_ups_schedule", args=[pk]),
+            None,
+        ),
+        (
+            "clients:follow_ups_schedule",
+            "alice",
+            reverse("clients:follow_ups_schedule", args=[pk]),
+            {"due_1": "2000-01-01", "due_2": "x"},
+        ),
+        ("clients:follow_up_record", "alice", follow_up, None),
+        ("clients:follow_up_record", "alice", follow_up, {"note": "x" * 600, "retry_on": "x"}),
         ("plans:edit", "alice", edit_plan, None),
         ("plans:edit", "alice", edit_plan, bad_plan),
         ("plans:preview", "alice", reverse("plans:preview", args=[pk]), None),
