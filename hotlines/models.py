@@ -219,10 +219,28 @@ def region_help(
     return found
 
 
+_countries_cache: dict[uuid.UUID | None, list[str]] = {}
+
+
+def directory_countries() -> list[str]:
+    """The codes of the countries with an active service, remembered in this process
+    until the directory changes (the directory page's country list)."""
+    version = DirectoryVersion.current()
+    with _region_cache_lock:
+        found = _countries_cache.get(version)
+    if found is None:
+        found = sorted(set(Service.objects.filter(active=True).values_list("country", flat=True)))
+        with _region_cache_lock:
+            _countries_cache.clear()
+            _countries_cache[version] = found
+    return found
+
+
 def forget_region_help() -> None:
     """Empty this process's remembered lookups (tests that write with bulk_create)."""
     with _region_cache_lock:
         _region_cache.clear()
+        _countries_cache.clear()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,8 +18,10 @@ from crisisplan.core.http import decryption_failures_shown
 from crisisplan.plans.access import get_plan_for_user, get_version_for_user
 from crisisplan.plans.display import page_context, plan_body_context, record_info
 from crisisplan.plans.forms import ChangeNoteForm, CompareForm, NextReviewForm
-from crisisplan.plans.models import Plan, StaleVersion
+from crisisplan.plans.models import Plan, PlanVersion, StaleVersion
 from crisisplan.plans.sections import EditorState, PlanContent, changed_sections
+
+VERSIONS_PER_PAGE = 25
 
 
 def _render_editor(
@@ -145,8 +148,10 @@ def _ids(values: list[str]) -> set[int]:
 @decryption_failures_shown
 def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
-    versions = [] if plan._state.adding else list(plan.versions_newest_first())
-    for version in versions:
+    # A page of versions at a time: each shown version's note is decrypted.
+    rows = PlanVersion.objects.none() if plan._state.adding else plan.versions_newest_first()
+    page = Paginator(rows, VERSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    for version in page.object_list:
         version.plan = plan
     compare = CompareForm(
         initial={"a": max(plan.current_number - 1, 1), "b": max(plan.current_number, 1)}
@@ -155,7 +160,13 @@ def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "plans/versions.html",
-        page_context(plan, versions=versions, compare=compare, review_form=review_form),
+        page_context(
+            plan,
+            page=page,
+            version_numbers=range(plan.current_number, 0, -1),
+            compare=compare,
+            review_form=review_form,
+        ),
     )
 
 

@@ -11,9 +11,11 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from crisisplan.core.encryption import decryption_count
 from crisisplan.core.models import AuditEvent
 from crisisplan.plans.models import Plan, PlanVersion
 from crisisplan.plans.sections import MAX_ITEMS, MAX_TEXT, PlanContent
+from crisisplan.plans.views import VERSIONS_PER_PAGE
 from tests.factory import editor_form_data as form_data
 from tests.factory import full_content, make_client, make_line, make_plan
 
@@ -388,3 +390,18 @@ def test_dashboard_queries_do_not_grow_with_plans(alice: Any, alice_client: Http
             alice_client.get(reverse("clients:dashboard"))
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_version_history_is_paginated(alice: Any, alice_client: HttpClient) -> None:
+    record = make_client(alice)
+    plan = make_plan(record, *[PlanContent({"coping": [{"text": f"idea {n}"}]}) for n in range(60)])
+    alice_client.get(url("versions", record))
+    before = decryption_count()
+    content = alice_client.get(url("versions", record)).content.decode()
+    # one note per shown version, and the client's name in the heading
+    assert decryption_count() - before == VERSIONS_PER_PAGE + 1
+    assert "Page 1 of 3" in content and "note 60" in content and "note 35" not in content
+    assert content.count('<option value="') == 2 * 60  # compare still offers every version
+    oldest = alice_client.get(url("versions", record), {"page": "3"}).content.decode()
+    assert "note 1<" in oldest and "Newer versions" in oldest and "Older versions" not in oldest
+    assert plan.current_number == 60

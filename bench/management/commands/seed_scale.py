@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, ClientSearchToken
 from crisisplan.core.models import AuditEvent, DataKey, User
 from crisisplan.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from crisisplan.plans.models import Plan, PlanVersion
@@ -244,6 +244,7 @@ class Command(BaseCommand):
                     plans.append(plan)
             DataKey.objects.bulk_create(keys, batch_size=500)
             Client.objects.bulk_create(records, batch_size=500)
+            ClientSearchToken.objects.rebuild(records)
             Plan.objects.bulk_create(plans, batch_size=500)
             PlanVersion.objects.bulk_create(versions_, batch_size=500)
             for plan, version in zip(plans, latest, strict=True):
