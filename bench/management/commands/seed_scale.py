@@ -4,8 +4,12 @@ realistic size for ``make bench``.
 The app's own ``seed_demo`` comes first; then, topped up to the given counts so that a
 second run adds nothing: ``--therapists`` in all, the demo therapist with ``--clients``
 clients and each other therapist with ``--other-clients``; every new client has a full
-plan of ``--versions`` versions, the latest published; and ``--services`` synthetic
-directory services beside the starter data.
+plan of ``--versions`` versions, the latest published; for each size in ``--practices``
+a therapist ``practice<size>@bench.crisisplan.example`` with that many clients (plans of
+one version: the dashboard at 100 and at 10,000 clients); and ``--services`` synthetic
+directory services beside the starter data. ``--services-only`` tops up the directory
+alone (the benchmark grows it from 5,000 to 50,000 services while the server runs: the
+directory's version changes, as an import changes it).
 
 Bulk inserts throughout: bulk_create encrypts through the fields' pre_save as save()
 does, and the audit events are those the one-by-one path would write.
@@ -29,7 +33,7 @@ from crisisplan.core.models import AuditEvent, DataKey, User
 from crisisplan.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from crisisplan.plans.models import Plan, PlanVersion
 from crisisplan.plans.sections import PlanContent
-from hotlines.models import ContactMethod, OpeningPeriod, Service
+from hotlines.models import ContactMethod, DirectoryVersion, OpeningPeriod, Service
 from hotlines.regions import default_timezone
 
 
@@ -48,8 +52,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--services", type=int, default=5000, help="Synthetic directory services (5000)."
         )
+        parser.add_argument(
+            "--practices",
+            default="",
+            help="Comma-separated client counts, one therapist each (e.g. 100,10000).",
+        )
+        parser.add_argument(
+            "--services-only", action="store_true", help="Top up the directory only."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            practices = [int(n) for n in options["practices"].split(",") if n.strip()]
+        except ValueError:
+            raise CommandError("--practices takes comma-separated numbers.") from None
+        if options["services_only"]:
+            self.services(options["services"])
+            return
         call_command("seed_demo", stdout=self.stdout)
         self.scale(
             User.objects.get(email=DEMO_EMAIL),
@@ -58,6 +77,7 @@ class Command(BaseCommand):
             other_clients=options["other_clients"],
             versions=options["versions"],
             services=options["services"],
+            practices=practices,
         )
 
     def scale(
@@ -69,8 +89,9 @@ class Command(BaseCommand):
         other_clients: int,
         versions: int,
         services: int,
+        practices: list[int] = (),
     ) -> None:
-        if min(therapists, clients, versions) < 1 or min(other_clients, services) < 0:
+        if min(therapists, clients, versions) < 1 or min(other_clients, services, *practices) < 0:
             raise CommandError("--therapists, --clients and --versions must be at least 1.")
         started = time.monotonic()
         now = timezone.now()
@@ -158,18 +179,34 @@ class Command(BaseCommand):
                 for email in emails
                 if email not in known
             )
-            owners = [(demo, clients)] + [
-                (user, other_clients)
-                for user in User.objects.filter(email__in=emails).order_by("email")
-            ]
+            practice_emails = {f"practice{n}@bench.crisisplan.example": n for n in practices}
+            known = set(
+                User.objects.filter(email__in=practice_emails).values_list("email", flat=True)
+            )
+            User.objects.bulk_create(
+                User(email=email, name=f"Practice of {n}", password=password)
+                for email, n in practice_emails.items()
+                if email not in known
+            )
+            owners = (
+                [(demo, clients, versions)]
+                + [
+                    (user, other_clients, versions)
+                    for user in User.objects.filter(email__in=emails).order_by("email")
+                ]
+                + [
+                    (user, practice_emails[user.email], 1)
+                    for user in User.objects.filter(email__in=practice_emails)
+                ]
+            )
             counts = dict(
-                Client.objects.filter(therapist__in=[o for o, _ in owners])
+                Client.objects.filter(therapist__in=[o for o, _, _ in owners])
                 .values("therapist")
                 .annotate(n=models.Count("pk"))
                 .values_list("therapist", "n")
             )
             keys, records, plans, versions_, latest, events = [], [], [], [], [], []
-            for owner, wanted in owners:
+            for owner, wanted, plan_versions in owners:
                 for n in range(counts.get(owner.pk, 0), wanted):
                     country, region, city, zone, language, phone_format = places[n % len(places)]
                     phone = phone_format.format(n % 1000)
@@ -200,7 +237,7 @@ class Command(BaseCommand):
                     )
                     plan = Plan(
                         client=record,
-                        current_number=versions,
+                        current_number=plan_versions,
                         published_at=when,
                         next_review_on=(when + datetime.timedelta(days=90)).date(),
                         created_at=when,
@@ -211,7 +248,7 @@ class Command(BaseCommand):
                             actor=owner, client_id=record.pk, action=AuditEvent.Action.CREATE
                         )
                     )
-                    for number in range(1, versions + 1):
+                    for number in range(1, plan_versions + 1):
                         versions_.append(
                             PlanVersion(
                                 plan=plan,
@@ -236,7 +273,7 @@ class Command(BaseCommand):
                             actor=owner,
                             client_id=record.pk,
                             action=AuditEvent.Action.PUBLISH,
-                            detail={"version": versions},
+                            detail={"version": plan_versions},
                         )
                     )
                     keys.append(key)
@@ -251,7 +288,15 @@ class Command(BaseCommand):
                 plan.published_version = version
             Plan.objects.bulk_update(plans, ["published_version"], batch_size=500)
             AuditEvent.objects.bulk_create(events, batch_size=1000)
+        added = self.services(services)
+        self.stdout.write(
+            f"scale: {len(owners)} therapists, {len(records)} clients with plans of "
+            f"{versions} versions added, {added} synthetic services added "
+            f"({time.monotonic() - started:.1f} s)"
+        )
 
+    def services(self, services: int) -> int:
+        """Top the synthetic services up to ``services``; returns how many were added."""
         with transaction.atomic():
             prefix = "Synthetic "
             have = Service.objects.filter(name__startswith=prefix).count()
@@ -322,8 +367,7 @@ class Command(BaseCommand):
                 ),
                 batch_size=2000,
             )
-        self.stdout.write(
-            f"scale: {len(owners)} therapists, {len(records)} clients with plans of "
-            f"{versions} versions added, {len(new)} synthetic services added "
-            f"({time.monotonic() - started:.1f} s)"
-        )
+            if new:
+                # bulk_create sends no signals: tell every process the directory changed.
+                DirectoryVersion.changed()
+        return len(new)
