@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from typing import Any
 
-from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,15 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
-from crisisplan.core.http import client_address
+from crisisplan.links import gate
 from crisisplan.links.forms import PinForm
-from crisisplan.links.models import PrivateLink, RateCounter, RateLimit
+from crisisplan.links.models import PrivateLink
 from crisisplan.plans.display import plan_body_context
-from hotlines.models import region_help
 
 logger = logging.getLogger(__name__)
-
-GRANTS = "crisisplan_link_grants"
 
 
 @functools.cache
@@ -37,20 +32,12 @@ def _site_css() -> str:
 
 def private_link_page(view: Any) -> Any:
     """Wrap every client-facing link view: rate limits per address and per link, counted
-    before any lookup (HTTP 429 with emergency help), and headers that keep the page out
-    of caches, referrers and search engines."""
+    before any lookup (HTTP 429 with emergency help; crisisplan/links/gate.py), and
+    headers that keep the page out of caches, referrers and search engines."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        limits = [
-            RateLimit("address", client_address(request), *settings.LINK_RATE_LIMIT_PER_ADDRESS)
-        ]
-        token = kwargs.get("token")
-        if token and PrivateLink.token_is_well_formed(token):
-            limits.append(
-                RateLimit("link", PrivateLink.hash_token(token), *settings.LINK_RATE_LIMIT_PER_LINK)
-            )
-        exceeded = RateCounter.hit(*limits)
+        exceeded = gate.check(request, kwargs.get("token"))
         if exceeded is None:
             response = view(request, *args, **kwargs)
         else:
@@ -86,10 +73,7 @@ def _usable_link(
 
 def _link_gone(request: HttpRequest, link: PrivateLink | None) -> HttpResponse:
     # A dead link we know still gives its region's emergency numbers; nothing else.
-    help_here = None
-    if link is not None:
-        client = link.plan.client
-        help_here = region_help(client.country, client.subdivision)
+    help_here = link.plan.directory_help(choices=False) if link is not None else None
     return render(request, "links/public/gone.html", {"region_help": help_here}, status=404)
 
 
@@ -98,24 +82,11 @@ def unknown(request: HttpRequest) -> HttpResponse:
     return _link_gone(request, None)
 
 
-def _grant(request: HttpRequest, link: PrivateLink) -> None:
-    grants = request.session.get(GRANTS, {})
-    now = time.time()
-    grants = {pk: until for pk, until in grants.items() if until > now}
-    grants[str(link.pk)] = now + PrivateLink.GRANT_MINUTES * 60
-    request.session[GRANTS] = grants
-
-
-def _granted(request: HttpRequest, link: PrivateLink) -> bool:
-    return request.session.get(GRANTS, {}).get(str(link.pk), 0) > time.time()
-
-
 def _landing(
     request: HttpRequest, link: PrivateLink, form: PinForm | None, status: int = 200
 ) -> HttpResponse:
-    client = link.plan.client
     context = {
-        "region_help": region_help(client.country, client.subdivision),
+        "region_help": link.plan.directory_help(choices=False),
         "form": form,
         "locked": link.is_locked(),
         "locked_until": link.locked_until,
@@ -146,8 +117,9 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
                 form.add_error("pin", "That PIN is not right.")
             return _landing(request, link, form, status=403)
     link.record_open(request.headers.get("User-Agent", ""))
-    _grant(request, link)
-    return redirect("links:plan", token=token)
+    response = redirect("links:plan", token=token)
+    gate.grant(request, response, link)
+    return response
 
 
 def _client_plan(
@@ -156,7 +128,7 @@ def _client_plan(
     link, refused = _usable_link(request, token)
     if refused:
         return None, refused
-    if not _granted(request, link):
+    if not gate.granted(request, link):
         return None, redirect("links:landing", token=token)
     return link, None
 

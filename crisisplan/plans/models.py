@@ -16,7 +16,7 @@ from django.utils import timezone
 from crisisplan.core import encryption
 from crisisplan.core.models import AuditEvent, DataKey
 from crisisplan.plans.sections import PlanContent, SectionDiff, changed_sections
-from hotlines.models import RegionHelp, Service, region_help
+from hotlines.models import CURRENT, RegionHelp, Service, region_help
 
 Action = AuditEvent.Action
 
@@ -117,8 +117,19 @@ class Plan(models.Model):
 
     # -- the directory --
 
+    def remember_directory_state(
+        self, pinned: set[int], hidden: set[int], version: uuid.UUID | None
+    ) -> None:
+        """What a query that read this plan also read (PrivateLink.find): its pins and
+        hides and the directory's version, so that directory_help() asks for neither."""
+        self._directory_ids = (frozenset(pinned), frozenset(hidden))
+        self._directory_version = version
+
     def directory_ids(self) -> tuple[set[int], set[int]]:
         """(pinned, hidden) service ids; none for a plan not saved yet."""
+        known = self.__dict__.get("_directory_ids")
+        if known is not None:
+            return set(known[0]), set(known[1])
         if self._state.adding:
             return set(), set()
         pinned_rows = Plan.pinned_services.through.objects.filter(plan_id=self.pk).values_list(
@@ -133,17 +144,19 @@ class Plan(models.Model):
             (pinned if is_pin else hidden).add(service_id)
         return pinned, hidden
 
-    def directory_help(self, audience: str = "client") -> RegionHelp:
+    def directory_help(self, audience: str = "client", *, choices: bool = True) -> RegionHelp:
         """The directory's services for the client's region, with this plan's pins and
-        hides, in the order a person in crisis needs them (a fixed number of queries)."""
+        hides (without them: ``choices=False``), in the order a person in crisis needs
+        them (a fixed number of queries)."""
 
-        pinned, hidden = self.directory_ids()
+        pinned, hidden = self.directory_ids() if choices else (set(), set())
         return region_help(
             self.client.country,
             self.client.subdivision,
             pinned_ids=pinned,
             hidden_ids=hidden,
             audience=audience,
+            version=self.__dict__.get("_directory_version", CURRENT),
         )
 
     def directory_choices(self) -> list[DirectoryChoice]:

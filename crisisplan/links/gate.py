@@ -1,0 +1,111 @@
+"""What every request to a private link passes, kept where all app processes share it:
+the rate limits (per address and per link) and the visitor's grant (this browser opened
+the plan, after the PIN where there is one, within the last GRANT_MINUTES).
+
+Two stores, one behaviour:
+
+- With a shared cache (CACHE_URL=redis://..., Django's built-in RedisCache): both
+  counters and the grant are read and written in Redis, in one round trip per request;
+  the grant is found through a cookie of its own (a random visitor id, of which Redis
+  keeps only a SHA-256 digest), so a client's request needs no database session at all.
+- Otherwise (``make run``, or a cache that is not shared, like the default local-memory
+  one): the counters are rows of RateCounter, counted in one upsert, and the grant lives
+  in the visitor's database session.
+
+Either way a limit or a grant holds across every process that uses the same store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
+from django.http import HttpRequest, HttpResponse
+
+from crisisplan.core.http import client_address
+from crisisplan.links.models import PrivateLink, RateCounter, RateLimit
+
+# The session key of the database store: {link id: Unix time the grant ends}.
+GRANTS = "crisisplan_link_grants"
+# The cookie of the shared-cache store: a random visitor id, sent only to /p/ pages.
+VISITOR_COOKIE = "crisisplan_visitor"
+VISITOR_PATH = "/p/"
+
+
+def shared_cache() -> BaseCache | None:
+    """The cache all app processes share (Redis), or None: then the database."""
+    cache = caches["default"]
+    return cache if isinstance(cache, RedisCache) else None
+
+
+def _grant_key(visitor: str, token_hash: str) -> str:
+    digest = hashlib.sha256(f"{visitor}|{token_hash}".encode()).hexdigest()
+    return f"link-grant:{digest}"
+
+
+def check(request: HttpRequest, token: str | None) -> RateLimit | None:
+    """Count this request against the address limit and, for a well-formed token, the
+    link's; the first limit now exceeded, or None. With the shared cache it also reads
+    whether this browser holds a grant for the token (``granted`` answers from it)."""
+    limits = [RateLimit("address", client_address(request), *settings.LINK_RATE_LIMIT_PER_ADDRESS)]
+    token_hash = None
+    if token and PrivateLink.token_is_well_formed(token):
+        token_hash = PrivateLink.hash_token(token)
+        limits.append(RateLimit("link", token_hash, *settings.LINK_RATE_LIMIT_PER_LINK))
+    cache = shared_cache()
+    if cache is None:
+        return RateCounter.hit(*limits)
+    now = time.time()
+    visitor = request.COOKIES.get(VISITOR_COOKIE)
+    grant_key = _grant_key(visitor, token_hash) if visitor and token_hash else None
+    # Django's RedisCache offers no pipeline: its client (the same connection pool and
+    # settings) does. Keys go through make_key, so KEY_PREFIX and VERSION apply.
+    pipe = cache._cache.get_client(write=True).pipeline(transaction=False)
+    windows = [limit.window(now) for limit in limits]
+    for key, expires in windows:
+        pipe.incr(cache.make_key(f"link-rate:{key}"))
+        pipe.expireat(cache.make_key(f"link-rate:{key}"), expires)
+    if grant_key:
+        pipe.exists(cache.make_key(grant_key))
+    replies = pipe.execute()
+    request._link_grant = token_hash if grant_key and replies[-1] else None
+    for limit, count in zip(limits, replies[0 : 2 * len(limits) : 2], strict=True):
+        if count > limit.count:
+            return limit
+    return None
+
+
+def granted(request: HttpRequest, link: PrivateLink) -> bool:
+    """Whether this browser opened ``link`` within the last GRANT_MINUTES."""
+    if shared_cache() is None:
+        return request.session.get(GRANTS, {}).get(str(link.pk), 0) > time.time()
+    return getattr(request, "_link_grant", None) == link.token_hash
+
+
+def grant(request: HttpRequest, response: HttpResponse, link: PrivateLink) -> None:
+    """Let this browser see ``link``'s plan for GRANT_MINUTES (after the open, and the
+    PIN where there is one)."""
+    seconds = PrivateLink.GRANT_MINUTES * 60
+    cache = shared_cache()
+    if cache is None:
+        now = time.time()
+        grants = {pk: until for pk, until in request.session.get(GRANTS, {}).items() if until > now}
+        grants[str(link.pk)] = now + seconds
+        request.session[GRANTS] = grants
+        return
+    visitor = request.COOKIES.get(VISITOR_COOKIE) or secrets.token_urlsafe(32)
+    cache.set(_grant_key(visitor, link.token_hash), 1, timeout=seconds)
+    # A browser-session cookie, like the session's: closing the browser forgets it.
+    response.set_cookie(
+        VISITOR_COOKIE,
+        visitor,
+        path=VISITOR_PATH,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
