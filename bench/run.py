@@ -137,6 +137,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--logins", type=int, default=10, help="Timed logins (10).")
     parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="Only the reference pages and the link pages, with and without Redis (no "
+        "rotation, no scale rows, no saves): for trying a change.",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="Also write pyinstrument profiles of each page."
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="Output folder.")
@@ -832,13 +838,15 @@ class Bench:
 
     def run(self) -> dict:
         args = self.args
-        started = time.perf_counter()
+        self.started = time.perf_counter()
         self.step(f"database {self._database_name()} (dropped and created anew)")
         self.recreate_database()
         with self.timed("migrate_s"):
             self.manage("migrate", "--noinput", "-v", "0")
-        with self.timed("rotation_s"):
-            rotation = self.rotation()
+        rotation = None
+        if not args.quick:
+            with self.timed("rotation_s"):
+                rotation = self.rotation()
         self.step("seeding (seed_scale)")
         with self.timed("seed_s"):
             seed_log = self.seed()
@@ -854,6 +862,18 @@ class Bench:
 
         self.step("starting gunicorn (CACHE_URL: redis-server)")
         self.start_server(cache=True)
+        if args.quick:
+            cached = self.rounds(self.link_pages(token))
+            self.stop_server()
+            self.start_server(cache=False)
+            fallback = self.rounds(self.link_pages(token))
+            self.stop_server()
+            return {
+                **self.header(probe),
+                "redis": summarize(cached),
+                "database": summarize(fallback),
+                "queries": probe["pages"],
+            }
         demo = self.login(DEMO_EMAIL)
         practices = {
             n: self.login(f"practice{n}@bench.crisisplan.example")
@@ -862,10 +882,7 @@ class Bench:
         editor = f"/clients/{probe['link_client']}/plan/"
         directory = f"/directory/?country={probe['directory_country']}"
         pages = {
-            "static (sanity)": self.get(STATIC_PATH),
-            "baseline (b)": self.get(BASELINE_PATH, self.fair_session(token)),
-            "plan": self.get(f"/p/{token}/plan/", self.open_link(token)),
-            "landing": self.get(f"/p/{token}/"),
+            **self.link_pages(token),
             f"dashboard ({small_practice:,} clients)": self.get("/", practices[small_practice]),
             f"dashboard ({large_practice:,} clients)": self.get("/", practices[large_practice]),
             f"search ({small_practice:,} clients)": self.get(
@@ -901,16 +918,33 @@ class Bench:
 
         self.step("starting gunicorn without CACHE_URL (the database fallback)")
         self.start_server(cache=False)
-        fallback = self.rounds(
-            {
-                "static (sanity)": self.get(STATIC_PATH),
-                "baseline (b)": self.get(BASELINE_PATH, self.fair_session(token)),
-                "plan": self.get(f"/p/{token}/plan/", self.open_link(token)),
-                "landing": self.get(f"/p/{token}/"),
-            }
-        )
+        fallback = self.rounds(self.link_pages(token))
         self.stop_server()
 
+        return {
+            **self.header(probe),
+            "seed_log": [_TOKEN_IN_URL.sub("/p/<token>/", ln) for ln in seed_log.splitlines()],
+            "redis": summarize(cached),
+            "database": summarize(fallback),
+            "sizes": sizes,
+            "queries": probe["pages"],
+            "weights": weights,
+            "argon2": probe["argon2"],
+            "rotation": rotation,
+            "profiles": str(self.profiles) if self.profiles else None,
+        }
+
+    def link_pages(self, token: str) -> dict[str, Callable[[], dict]]:
+        """The reference pages and the client's pages, on the server now running."""
+        return {
+            "static (sanity)": self.get(STATIC_PATH),
+            "baseline (b)": self.get(BASELINE_PATH, self.fair_session(token)),
+            "plan": self.get(f"/p/{token}/plan/", self.open_link(token)),
+            "landing": self.get(f"/p/{token}/"),
+        }
+
+    def header(self, probe: dict) -> dict:
+        args = self.args
         return {
             "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "commit": _git_commit(),
@@ -933,16 +967,7 @@ class Bench:
                 "services": args.services,
             },
             "data": probe["data"],
-            "seed_log": [_TOKEN_IN_URL.sub("/p/<token>/", ln) for ln in seed_log.splitlines()],
-            "redis": summarize(cached),
-            "database": summarize(fallback),
-            "sizes": sizes,
-            "queries": probe["pages"],
-            "weights": weights,
-            "argon2": probe["argon2"],
-            "rotation": rotation,
-            "timings": {**self.timings, "total_s": round(time.perf_counter() - started, 1)},
-            "profiles": str(self.profiles) if self.profiles else None,
+            "timings": {**self.timings, "total_s": round(time.perf_counter() - self.started, 1)},
             "targets": {},
         }
 
@@ -1117,7 +1142,7 @@ def check_targets(results: dict) -> dict[str, dict]:
                 page["p50_ms_ratio"],
                 (page["p50_ms_ratio"] or 99) <= EDITOR_MAX_P50_RATIO,
             )
-    for name, size in results["sizes"].items():
+    for name, size in results.get("sizes", {}).items():
         judge(f"{name} HTML <= {EDITOR_MAX_BYTES:,} B", size, size <= EDITOR_MAX_BYTES)
     for page, small, large, ratio in scale_rows(results):
         if page in ("dashboard", "search"):
@@ -1126,20 +1151,21 @@ def check_targets(results: dict) -> dict[str, dict]:
                 ratio,
                 ratio is not None and ratio <= PRACTICE_MAX_P50_RATIO,
             )
-    rotation = results["rotation"]
-    small_k, large_k = rotation["sizes"]
-    judge(
-        f"rotation: {large_k:,} keys <= {ROTATION_MAX_RATIO:g}x the time of {small_k:,}",
-        rotation["ratio"],
-        rotation["ratio"] is not None and rotation["ratio"] <= ROTATION_MAX_RATIO,
-    )
+    rotation = results.get("rotation")
+    if rotation:
+        small_k, large_k = rotation["sizes"]
+        judge(
+            f"rotation: {large_k:,} keys <= {ROTATION_MAX_RATIO:g}x the time of {small_k:,}",
+            rotation["ratio"],
+            rotation["ratio"] is not None and rotation["ratio"] <= ROTATION_MAX_RATIO,
+        )
     changing = sorted(
         page
         for page, variants in results["queries"].items()
         if len({v["queries"] for v in variants.values()}) > 1
     )
     judge("query counts constant in data size", ", ".join(changing) or "all constant", not changing)
-    for name, weight in results["weights"].items():
+    for name, weight in results.get("weights", {}).items():
         judge(
             f"{name} page < 20 KB compressed", weight["total"], weight["total"] < COMPRESSED_LIMIT
         )
@@ -1219,14 +1245,16 @@ def render_table(results: dict) -> str:
     ]
     for page, small, large, ratio in scale_rows(results):
         lines.append(f"  {page:<10} {small:>16} -> {large:<16} {_fmt(ratio, 2)}x")
-    rotation = results["rotation"]
-    small_k, large_k = rotation["sizes"]
-    lines.append(
-        f"  rotate_encryption_keys {small_k:,} keys {rotation[str(small_k)]['seconds']} s -> "
-        f"{large_k:,} keys {rotation[str(large_k)]['seconds']} s (start-up "
-        f"{rotation['idle_seconds']} s left out): {_fmt(rotation['ratio'], 2)}x"
-    )
-    lines += ["", "Editor HTML: " + "; ".join(f"{k} {v:,} B" for k, v in results["sizes"].items())]
+    rotation = results.get("rotation")
+    if rotation:
+        small_k, large_k = rotation["sizes"]
+        lines.append(
+            f"  rotate_encryption_keys {small_k:,} keys {rotation[str(small_k)]['seconds']} s "
+            f"-> {large_k:,} keys {rotation[str(large_k)]['seconds']} s (start-up "
+            f"{rotation['idle_seconds']} s left out): {_fmt(rotation['ratio'], 2)}x"
+        )
+    sizes = results.get("sizes", {})
+    lines += ["", "Editor HTML: " + "; ".join(f"{k} {v:,} B" for k, v in sizes.items())]
     lines += [
         "",
         f"{'per request':<18} {'queries':>7} {'small':>6} {'large':>6} {'decrypted':>9} "
@@ -1253,13 +1281,13 @@ def render_table(results: dict) -> str:
                 for src, a in w["assets"].items()
             )
             + ")"
-            for name, w in results["weights"].items()
+            for name, w in results.get("weights", {}).items()
         ),
-        f"Argon2 ({results['argon2'].get('parameters', '?')}): check_password "
-        f"{results['argon2']['check_password_ms']} ms",
+        f"Argon2 ({results.get('argon2', {}).get('parameters', '?')}): check_password "
+        f"{results.get('argon2', {}).get('check_password_ms', '-')} ms",
         f"data: {data['therapists']} therapists, {data['clients']} clients, "
         f"{data['plan_versions']} plan versions, {data['services']} services before the "
-        f"directory grew; seeding {results['timings']['seed_s']} s; whole run "
+        f"directory grew; seeding {results['timings'].get('seed_s')} s; whole run "
         f"{results['timings']['total_s']} s",
         "",
         "targets:",

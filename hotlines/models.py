@@ -11,8 +11,9 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -256,6 +257,42 @@ class RegionHelp:
     services: list[Service]
     # Set when no emergency number of the country is among `services`: show it first.
     fallback: EmergencyFallback | None
+    # Rendered parts of pages about this lookup ({% directory_fragment %}), remembered
+    # as long as the lookup is (region_help(): until the directory changes).
+    fragments: dict = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    FRAGMENTS_KEPT: ClassVar[int] = 16
+
+    def remember_fragment(self, key: tuple, html: str) -> None:
+        if len(self.fragments) >= self.FRAGMENTS_KEPT:
+            self.fragments.clear()
+        self.fragments[key] = html
+
+    def open_states(self, now: datetime) -> tuple[bool | None, ...]:
+        """Service.open_state(now) of every service, in order. Opening hours change state
+        only on a whole minute, so the states of a minute are worked out once (unless
+        some hours have seconds: then every time)."""
+        minute = int(now.timestamp() // 60)
+        known = self._memo.get("open_states")
+        if known is not None and known[0] == minute:
+            return known[1]
+        states = tuple(service.open_state(now) for service in self.services)
+        if self._whole_minutes():
+            self._memo["open_states"] = (minute, states)
+        return states
+
+    def _whole_minutes(self) -> bool:
+        whole = self._memo.get("whole_minutes")
+        if whole is None:
+            whole = self._memo["whole_minutes"] = all(
+                not (moment.second or moment.microsecond)
+                for service in self.services
+                for method in service.contact_methods.all()
+                for period in method.periods.all()
+                for moment in (period.opens, period.closes)
+            )
+        return whole
 
     @property
     def emergency(self) -> list[Service]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -35,6 +36,23 @@ GRANTS = "crisisplan_link_grants"
 # The cookie of the shared-cache store: a random visitor id, sent only to /p/ pages.
 VISITOR_COOKIE = "crisisplan_visitor"
 VISITOR_PATH = "/p/"
+
+
+# One command for the whole check (counters, their expiry, the grant): each KEYS[i] up to
+# #ARGV is a counter, incremented and set to expire at ARGV[i]; a last key past them is
+# the grant, whose existence is returned as the last value.
+CHECK_SCRIPT = """
+local replies = {}
+for i, key in ipairs(KEYS) do
+  if i <= #ARGV then
+    replies[i] = redis.call('INCR', key)
+    redis.call('EXPIREAT', key, ARGV[i])
+  else
+    replies[i] = redis.call('EXISTS', key)
+  end
+end
+return replies
+"""
 
 
 def shared_cache() -> BaseCache | None:
@@ -63,21 +81,27 @@ def check(request: HttpRequest, token: str | None) -> RateLimit | None:
     now = time.time()
     visitor = request.COOKIES.get(VISITOR_COOKIE)
     grant_key = _grant_key(visitor, token_hash) if visitor and token_hash else None
-    # Django's RedisCache offers no pipeline: its client (the same connection pool and
-    # settings) does. Keys go through make_key, so KEY_PREFIX and VERSION apply.
-    pipe = cache._cache.get_client(write=True).pipeline(transaction=False)
     windows = [limit.window(now) for limit in limits]
-    for key, expires in windows:
-        pipe.incr(cache.make_key(f"link-rate:{key}"))
-        pipe.expireat(cache.make_key(f"link-rate:{key}"), expires)
+    # Keys go through make_key, so the cache's KEY_PREFIX and VERSION apply.
+    keys = [cache.make_key(f"link-rate:{key}") for key, _expires in windows]
     if grant_key:
-        pipe.exists(cache.make_key(grant_key))
-    replies = pipe.execute()
+        keys.append(cache.make_key(grant_key))
+    replies = _check_script(cache)(keys=keys, args=[expires for _key, expires in windows])
     request._link_grant = token_hash if grant_key and replies[-1] else None
-    for limit, count in zip(limits, replies[0 : 2 * len(limits) : 2], strict=True):
+    for limit, count in zip(limits, replies, strict=False):
         if count > limit.count:
             return limit
     return None
+
+
+def _check_script(cache: BaseCache) -> Any:
+    """CHECK_SCRIPT bound to the cache's own Redis client (its connection pool and
+    options; Django's RedisCache has no public way to run a script), made once."""
+    script = getattr(cache, "_link_check_script", None)
+    if script is None:
+        script = cache._cache.get_client(write=True).register_script(CHECK_SCRIPT)
+        cache._link_check_script = script
+    return script
 
 
 def granted(request: HttpRequest, link: PrivateLink) -> bool:
