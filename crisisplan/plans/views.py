@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crisisplan.core.http import decryption_failures_shown
@@ -35,9 +36,14 @@ def _render_editor(
     stale: StaleVersion | None = None,
     status: int = 200,
     ticks: tuple[set[int], set[int]] | None = None,
+    search: str | None = None,
 ) -> HttpResponse:
     client = plan.client
-    directory = plan.directory_choices()
+    # Re-rendering a POST: search results ticked but not saved yet stay offered, ticked.
+    directory = plan.directory_choices(extra_ids=ticks[0] & ticks[1] if ticks else ())
+    results = None
+    if search is not None:
+        results = plan.directory_search(search, exclude={c.service.pk for c in directory})
     if ticks is not None:  # re-rendering a POST: keep the ticks as they were sent
         offered, shown = ticks
         directory = [
@@ -65,14 +71,39 @@ def _render_editor(
         hints=hints,
         record_info=info,
         directory=directory,
-        directory_help=(
-            f"Clients see the directory's services for {country} and their region "
+        directory_help=_(
+            "Clients see the directory's services for %(country)s and their region "
             "automatically. Untick one to hide it from this plan (emergency numbers always "
-            "show); tick another of the country's services to add it. Numbers are kept in "
-            "the directory, so a corrected number shows on the plan at once."
-        ),
+            "show); find another of the country's services below, by name or number, and "
+            "tick it to add it. Numbers are kept in the directory, so a corrected number "
+            "shows on the plan at once."
+        )
+        % {"country": country},
+        directory_query=search or "",
+        directory_results=results,
     )
     return render(request, "plans/editor.html", context, status=status)
+
+
+@login_required
+@require_GET
+def directory_search(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    """The editor's directory search as a fragment (its JavaScript puts it in place; the
+    same search works without it, as a button of the editor's form). ``offered``: the
+    services the editor on the page already offers."""
+    plan = get_plan_for_user(request, client_pk)
+    offered = _ids(request.GET.getlist("offered"))
+    shown = {c.service.pk for c in plan.directory_choices()}
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "plans/_directory_results.html",
+        {
+            "client": plan.client,
+            "directory_query": query,
+            "directory_results": plan.directory_search(query, exclude=offered | shown),
+        },
+    )
 
 
 def _int_or(value: str | None, default: int) -> int:
@@ -104,6 +135,8 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     render_again = functools.partial(
         _render_editor, request, plan, editor, change_note=note, ticks=(offered, shown)
     )
+    if "directory_search" in request.POST:  # the directory search without JavaScript
+        return render_again(base_version=base, search=request.POST.get("directory_q", ""))
     if not editor.wants_save:  # a row button without JavaScript: re-render, save nothing
         return render_again(base_version=base)
     if not editor.is_valid or not note_ok:
