@@ -70,7 +70,7 @@ DEMO_EMAIL = "demo@crisisplan.example"
 DEMO_PASSWORD = "demo-therapist-2026"  # noqa: S105 (seed_demo's published demo login)
 UNLIMITED = "1000000000/60"  # link rate limits: counted as usual, never reached
 COMPRESSED_LIMIT = 20_000  # bytes: "under 20 KB compressed"
-SEARCH = "Rob"  # a name prefix: one client in ten of the seeded practices
+SEARCH = "Oka"  # a name prefix: half the clients of each seeded practice (seed_scale)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # The targets (BENCHMARKS.md, "Targets"), against the fair baseline (b).

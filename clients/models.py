@@ -162,10 +162,20 @@ class Client(EncryptedModel):
             ),
         ]
         indexes: ClassVar = [
-            # The dashboard: for_therapist(user).active().order_by("-updated_at")
+            # The dashboard: for_therapist(user).active().order_by("-updated_at", "-id")
+            # and its count, read in index order and stopped after a page. Partial, since
+            # "archived_at IS NULL" does not fix a column's order as "=" does: without it
+            # the database sorted every client of the therapist (85 ms at 10,000).
             models.Index(
-                fields=["therapist", "archived_at", "-updated_at"],
+                fields=["therapist", "-updated_at", "-id"],
+                condition=models.Q(archived_at__isnull=True),
                 name="clients_client_dashboard_idx",
+            ),
+            # The same for .archived().
+            models.Index(
+                fields=["therapist", "-updated_at", "-id"],
+                condition=models.Q(archived_at__isnull=False),
+                name="clients_client_archived_idx",
             ),
         ]
 
