@@ -176,17 +176,15 @@ class Plan(models.Model):
         region = region_help(country, subdivision).services
         region_ids = {s.pk for s in region}
         wanted = (pinned | set(extra_ids)) - region_ids
-        others = (
-            list(
-                Service.objects.visible_to_clients()
-                .filter(models.Q(country=country) | models.Q(pk__in=pinned))
-                .filter(pk__in=wanted)
-                .with_details()
-                .order_by("subdivision", "priority", "name", "pk")
+        # Those from elsewhere as the client's page looks them up with its pins (the
+        # same remembered lookup: no query once the plan's page or editor was shown).
+        others = [
+            s
+            for s in (
+                region_help(country, subdivision, pinned_ids=wanted).services if wanted else []
             )
-            if wanted
-            else []
-        )
+            if s.pk in wanted and (s.country == country or s.pk in pinned)
+        ]
         return [
             DirectoryChoice(s, True, s.pk not in hidden, s.kind == Service.Kind.EMERGENCY)
             for s in region
