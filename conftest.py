@@ -158,6 +158,45 @@ def redis_cache(redis_url: str, settings: Any) -> str:
     return redis_url
 
 
+# --- two-step login -------------------------------------------------------------------
+
+
+def add_authenticator(user: Any, name: str = "Phone") -> Any:
+    """A confirmed TOTP device for ``user``, as set-up would leave it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name=name, confirmed=True)
+
+
+def totp_code(device: Any, steps_ahead: int = 0) -> str:
+    """The code the user's app shows now (or ``steps_ahead`` 30-second steps later, still
+    accepted: for a second login in the same step, since a code works only once)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():06d}"
+
+
+@pytest.fixture
+def alice_device(alice: Any) -> Any:
+    return add_authenticator(alice)
+
+
+@pytest.fixture
+def verified_client(client: Any, alice: Any, alice_device: Any) -> Any:
+    """Alice logged in with her password and a code: her session is verified."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(alice)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = alice_device.persistent_id
+    session.save()
+    return client
+
+
 # --- browser ------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 BENCH_COUNTRY = "GB"
 BENCH_REGION = "GB-ENG"
-SMALL_COUNTRY = "IS"  # no starter entries: the directory's fallback
+SMALL_COUNTRY = "LY"  # no starter entries (hotlines/data/README.md): the fallback
 LARGE_VERSIONS = 30
 # The server's address and host name, as gunicorn's requests have them.
 ENVIRON = {"HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1"}

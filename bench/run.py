@@ -129,7 +129,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--other-clients", type=int, default=10)
     parser.add_argument("--versions", type=int, default=3)
     parser.add_argument(
-        "--services", type=_sizes, default=[5000, 50000], help="Directory sizes (5000,50000)."
+        "--services", type=_sizes, default=[15000, 50000], help="Directory sizes (15000,50000)."
     )
     parser.add_argument(
         "--practices", type=_sizes, default=[100, 10000], help="Practice sizes (100,10000)."

@@ -14,8 +14,8 @@ from clients import hooks
 from clients.access import get_client_for_user
 from clients.forms import ClientForm, DeleteClientForm
 from clients.models import Client
-from crisisplan.core.http import decryption_failures_shown
-from crisisplan.core.models import AuditEvent
+from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
+from crisisplan.core.models import UNSAVED_WORK_RESTORED, AuditEvent
 
 PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
@@ -41,13 +41,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _form_data(request: HttpRequest) -> Any:
+    """The form's data: the POST, or what was sent after the session ended (shown again,
+    not saved), or None for an empty form."""
+    if request.unsaved_work is not None:
+        messages.warning(request, UNSAVED_WORK_RESTORED)
+        return request.unsaved_work
+    return request.POST if request.method == "POST" else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
+@keeps_unsaved_work
 def add(request: HttpRequest) -> HttpResponse:
-    form = ClientForm(
-        request.POST if request.method == "POST" else None, instance=Client(therapist=request.user)
-    )
+    form = ClientForm(_form_data(request), instance=Client(therapist=request.user))
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ClientForm.Meta.fields}
         client = Client.objects.create_for(request.user, **fields)
@@ -72,9 +80,10 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
+@keeps_unsaved_work
 def edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
-    form = ClientForm(request.POST if request.method == "POST" else None, instance=client)
+    form = ClientForm(_form_data(request), instance=client)
     if request.method == "POST" and form.is_valid():
         client = form.save(commit=False)
         client.save_changes(request.user, list(form.changed_data))

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on a site that asks for the second factor (crisisplan.core.admin_site)."""
+
+    default = False  # named in INSTALLED_APPS as crisisplan.apps.AdminConfig
+    default_site = "crisisplan.core.admin_site.AdminSite"
 
 
 class CrisisPlanConfig(AppConfig):
@@ -13,3 +21,5 @@ class CrisisPlanConfig(AppConfig):
 
         plan_hooks.register()
         link_hooks.register()
+        # Sign-in, sign-out and failed-attempt receivers (account page, audit log).
+        from crisisplan.core import sessions  # noqa: F401

@@ -1,39 +1,121 @@
-"""Session lifetime: an idle limit and an absolute limit after login."""
+"""Session lifetime (an idle limit and an absolute limit after login, without losing a
+form sent too late) and the second factor required before any page."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
-LOGIN_AT = "crisisplan_login_at"
-SEEN_AT = "crisisplan_seen_at"
-# Refresh the idle clock at most this often, so that browsing does not write the
-# session row on every request.
-TOUCH_EVERY_SECONDS = 60
+from crisisplan.core import sessions
+from crisisplan.core.models import UnsavedWork, User, has_second_factor
+
+# Kept importable from here: tests and older code name them so.
+LOGIN_AT = sessions.LOGIN_AT
+SEEN_AT = sessions.SEEN_AT
+TOUCH_EVERY_SECONDS = sessions.TOUCH_EVERY_SECONDS
+
+# What a form keeps of a POST: everything the person typed, not the CSRF token.
+_NOT_KEPT = {"csrfmiddlewaretoken"}
+
+
+def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in _NOT_KEPT
+        for value in values
+    ]
 
 
 class SessionTimeoutMiddleware:
-    """Log out after SESSION_IDLE_MINUTES idle or SESSION_MAX_HOURS since login."""
+    """Log out after SESSION_IDLE_MINUTES idle or SESSION_MAX_HOURS since login.
+
+    Runs in process_view, after the CSRF check, so that a form sent to a page marked
+    ``keeps_unsaved_work`` after the session ended (the therapist typed, was called
+    away, came back and pressed Save) is kept for its author, genuinely theirs, and shown
+    again once they have logged in.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
-            now = int(time.time())
-            session = request.session
-            login_at = session.setdefault(LOGIN_AT, now)
-            seen_at = session.get(SEEN_AT, now)
-            idle_limit = settings.SESSION_IDLE_MINUTES * 60
-            max_age = settings.SESSION_MAX_HOURS * 3600
-            if now - seen_at > idle_limit or now - login_at > max_age:
-                logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
-            elif now - seen_at >= TOUCH_EVERY_SECONDS or SEEN_AT not in session:
-                session[SEEN_AT] = now
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        at = sessions.now()
+        session = request.session
+        keeps = request.method == "POST" and getattr(view, "keeps_unsaved_work", False)
+        if request.user.is_authenticated:
+            if not sessions.has_ended(session, at):
+                sessions.touch(request, at)
+                return None
+            owner_id: int | None = request.user.pk
+            logout(request)
+            sessions.mark_signed_out(request.session, owner_id, at)
+        else:
+            # Signed out a moment ago (by a keep-alive or another tab): still theirs.
+            owner_id = sessions.signed_out_user(session, at) if keeps else None
+            if owner_id is None:
+                return None
+        if keeps:
+            owner = User.objects.filter(pk=owner_id, is_active=True).first()
+            if owner is not None:
+                UnsavedWork.objects.keep(owner, request.path, _form_fields(request))
+                messages.info(
+                    request,
+                    _(
+                        "You were signed out after a period of inactivity. What you typed "
+                        "is kept: log in again to continue where you left off."
+                    ),
+                )
+                return redirect_to_login(request.get_full_path())
+        messages.info(request, _("You were signed out after a period of inactivity."))
+        return None
+
+
+# Pages for a client (no account) and the static files need no second factor.
+_PUBLIC_PREFIXES = ("/p/", "/static/")
+
+
+class TwoFactorMiddleware:
+    """With REQUIRE_2FA, a signed-in user whose session no second factor has verified
+    reaches only the pages marked ``two_factor_exempt`` (set-up, logout, login): without
+    a device they are sent to set it up first. A session that is not verified although
+    the user has a device (one made in another session, say) is signed out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if not settings.REQUIRE_2FA or getattr(view, "two_factor_exempt", False):
+            return None
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        if request.path_info.startswith(_PUBLIC_PREFIXES):
+            return None
+        if has_second_factor(user):
+            logout(request)
+            return redirect_to_login(request.get_full_path())
+        target = reverse("account:two_factor_setup")
+        if request.method == "GET" and request.path_info != reverse("clients:dashboard"):
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(target)

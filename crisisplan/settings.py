@@ -62,7 +62,8 @@ except KeyringError as exc:
 # --- apps ---------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with a site that asks for the second factor (crisisplan/apps.py)
+    "crisisplan.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +71,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crisisplan",
     "clients",
     "hotlines",
@@ -82,8 +85,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "crisisplan.middleware.SessionTimeoutMiddleware",
+    "crisisplan.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
@@ -103,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "crisisplan.core.sessions.session_timing",
             ],
         },
     },
@@ -179,6 +185,30 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# --- two-factor login, password reset, email (README "Accounts") --------------------
+
+# A signed-in user without a second factor is sent to set it up before any other page
+# (crisisplan.middleware.TwoFactorMiddleware); the admin asks for it too.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "CrisisPlan"
+# django-axes is the one lockout for passwords and codes alike (crisisplan/core/views.py);
+# django-otp's own back-off would refuse a right code after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+PASSWORD_RESET_TIMEOUT = 3600  # a reset link works for an hour, and once
+
+# Password-reset mail: printed to the console in development, SMTP in production.
+try:
+    _email = env.email_url(
+        "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
+    )
+except (ImproperlyConfigured, ValueError, KeyError):
+    _fail("EMAIL_URL is malformed: e.g. smtp+tls://user:password@smtp.example.org:587.")
+# EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS...; parts the URL leaves out keep
+# Django's defaults.
+globals().update({name: value for name, value in _email.items() if value not in (None, "")})
+DEFAULT_FROM_EMAIL = env.str("EMAIL_FROM", default="CrisisPlan <crisisplan@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- behind a proxy -----------------------------------------------------------------
 

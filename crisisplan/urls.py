@@ -3,17 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from crisisplan import errors
+from crisisplan.core import views as account_views
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
     path(
         "account/password/",
-        auth_views.PasswordChangeView.as_view(),
+        account_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -21,6 +18,19 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("password-reset/", account_views.password_reset, name="password_reset"),
+    path("password-reset/sent/", account_views.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        account_views.password_reset_complete,
+        name="password_reset_complete",
+    ),
+    path("", include("crisisplan.core.urls")),
     path("admin/", admin.site.urls),
     path("directory/", include("hotlines.urls")),
     path("", include("crisisplan.plans.urls")),

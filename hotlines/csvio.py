@@ -1,13 +1,24 @@
 """The directory's CSV format: import (all rows or nothing) and export.
 
 The format is the starter data's (hotlines/data/README.md): one row per service with
-at most one phone, one SMS number and one web address, and one "hours" text for them.
+at most one phone, one SMS number and one web address, and one "hours" text for them;
+the export adds the entry's stable `key` and its number from abroad (`from_abroad`,
+`from_abroad_source`, `from_abroad_verified_on`), which an import may carry or leave out.
 The importer is the only way rows come in, whether from `import_hotlines`, the admin's
 upload form or `seed_demo`. It checks every row before it saves any, reports each
-problem with its line number, and saves nothing unless all rows are good. A row is
-matched to an existing service by its natural key (country, region, name, kind): an
-identical row leaves the service (and its verification) alone; a changed row updates it
-and flags it for review.
+problem with its line number, and saves nothing unless all rows are good.
+
+Which entry a row is (hotlines/keys.py): a row with a key is the entry with that key; a
+row without one is the entry with its country, region, name and kind, else the entry
+that came in under that name and was renamed since (its key is derived from them). So a
+rename, by a curator or in the file, updates the entry instead of adding a second one.
+
+What happens to it: an identical row leaves the entry (and its verification) alone; a
+changed row updates it and flags it for review, unless a curator changed the entry since
+the last import (it differs from the row that import wrote, `Service.imported_row`).
+Such an entry is left as it is and reported, unless the import is told to
+`overwrite_edited`. Columns a file leaves out (e.g. the number from abroad) are left as
+they are.
 """
 
 from __future__ import annotations
@@ -17,16 +28,38 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from hotlines import hours as hours_lib
-from hotlines.models import ContactMethod, DirectoryVersion, Service, validate_web_url
-from hotlines.phones import join_instructions, split_instructions, validate_phone
-from hotlines.regions import validate_country, validate_languages, validate_subdivision
+from hotlines.keys import KEY_MAX_LENGTH, KEY_PATTERN, derived_key
+from hotlines.models import (
+    ContactMethod,
+    DirectoryVersion,
+    OpeningPeriod,
+    Service,
+    validate_web_url,
+)
+from hotlines.phones import (
+    join_instructions,
+    split_instructions,
+    validate_international_phone,
+    validate_phone,
+    validate_textable,
+)
+from hotlines.regions import (
+    default_timezone,
+    validate_country,
+    validate_languages,
+    validate_subdivision,
+)
 
+# The starter data's columns: every file has them.
 HEADER = (
     "country_code",
     "region_code",
@@ -41,6 +74,10 @@ HEADER = (
     "source_url",
     "note",
 )
+ABROAD = ("from_abroad", "from_abroad_source", "from_abroad_verified_on")
+# Columns a file may add; the export writes them all.
+OPTIONAL = ("key", *ABROAD)
+EXPORT_HEADER = ("key", *HEADER, *ABROAD)
 SOURCE_SEPARATOR = " | "
 LIST_SEPARATOR = ";"
 _CONFIDENCE = re.compile(r"^confidence:\s*(high|medium|low)\b", re.IGNORECASE)
@@ -48,6 +85,8 @@ _TOPIC = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME_MAX = Service._meta.get_field("name").max_length
 _VALUE_MAX = ContactMethod._meta.get_field("value").max_length
 _HOURS_NOTE_MAX = ContactMethod._meta.get_field("hours_note").max_length
+_ABROAD_SOURCE_MAX = Service._meta.get_field("from_abroad_source").max_length
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -90,6 +129,10 @@ class ServiceSpec:
     topics: list[str]
     source_urls: list[str]
     note: str
+    # The row's own key, or "" if the file has none for it (then derived_key applies).
+    key: str = ""
+    # Set only when the file has the number-from-abroad columns.
+    abroad: tuple[str, str, date | None] | None = None
     confidence: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -97,8 +140,49 @@ class ServiceSpec:
         self.confidence = match[1].lower() if match else Service.Confidence.LOW
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
+    def natural_key(self) -> tuple[str, str, str, str]:
         return (self.country, self.subdivision, self.name, self.kind)
+
+    @property
+    def derived_key(self) -> str:
+        return derived_key(*self.natural_key)
+
+    @property
+    def row(self) -> dict[str, str]:
+        """The row as the export would write it, without the key: what is compared."""
+        row = _row(
+            self.country,
+            self.subdivision,
+            self.name,
+            self.kind,
+            self.methods,
+            self.languages,
+            self.topics,
+            self.source_urls,
+            self.note,
+        )
+        if self.abroad is not None:
+            number, source, verified_on = self.abroad
+            row |= _abroad_row(number, source, verified_on)
+        return row
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row left out because a curator changed its entry since the last import."""
+
+    line: int
+    key: str
+    name: str
+    changed: tuple[str, ...]  # the columns the curator changed; () if never imported
+
+    def __str__(self) -> str:
+        why = (
+            f"a curator changed {', '.join(self.changed)} since the last import"
+            if self.changed
+            else "it was made or changed by a curator and never imported"
+        )
+        return f"line {self.line}: “{self.name}” (key {self.key}) left as it is: {why}."
 
 
 @dataclass
@@ -106,16 +190,20 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: list[SkippedRow] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return self.created + self.updated + self.unchanged
+        return self.created + self.updated + self.unchanged + len(self.skipped)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.total} rows: {self.created} new, {self.updated} updated, "
-            f"{self.unchanged} unchanged."
+            f"{self.unchanged} unchanged"
         )
+        if self.skipped:
+            text += f", {len(self.skipped)} skipped (changed by a curator since the last import)"
+        return text + "."
 
 
 # --- reading ------------------------------------------------------------------------
@@ -134,6 +222,8 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
     errors: list[RowError] = []
     specs: list[ServiceSpec] = []
     seen: dict[tuple[str, str, str, str], int] = {}
+    seen_keys: dict[str, int] = {}
+    columns: tuple[str, ...] = ()
     header_checked = False
     while True:
         line = reader.line_num + 1
@@ -146,34 +236,43 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
             break
         if not header_checked:
             header_checked = True
-            if tuple(cell.strip() for cell in row) != HEADER:
+            columns = tuple(cell.strip() for cell in row)
+            if not _header_is_valid(columns):
                 found = ",".join(row)[:200]
                 raise ImportFailed(
                     [
                         RowError(
                             line,
-                            f"the header must be exactly “{','.join(HEADER)}”; found “{found}”.",
+                            f"the header must be exactly “{','.join(HEADER)}”, optionally "
+                            f"with the columns {', '.join(OPTIONAL)}; found “{found}”.",
                         )
                     ]
                 )
             continue
         if not any(cell.strip() for cell in row):
             continue  # a blank line
-        if len(row) != len(HEADER):
-            errors.append(RowError(line, f"expected {len(HEADER)} fields, found {len(row)}."))
+        if len(row) != len(columns):
+            errors.append(RowError(line, f"expected {len(columns)} fields, found {len(row)}."))
             continue
-        problems, spec = _parse_row(line, dict(zip(HEADER, row, strict=True)))
+        problems, spec = _parse_row(line, dict(zip(columns, row, strict=True)))
         errors.extend(RowError(line, problem) for problem in problems)
         if spec is not None:
-            if spec.key in seen:
+            if spec.natural_key in seen:
                 errors.append(
                     RowError(
                         line,
-                        f"the same country, region, name and kind as line {seen[spec.key]}.",
+                        "the same country, region, name and kind as line "
+                        f"{seen[spec.natural_key]}.",
                     )
                 )
+            elif spec.key and spec.key in seen_keys:
+                errors.append(
+                    RowError(line, f"the same key as line {seen_keys[spec.key]}: {spec.key}.")
+                )
             else:
-                seen[spec.key] = line
+                seen[spec.natural_key] = line
+                if spec.key:
+                    seen_keys[spec.key] = line
                 specs.append(spec)
     if not header_checked:
         raise ImportFailed(
@@ -182,6 +281,18 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
     if errors:
         raise ImportFailed(errors)
     return specs
+
+
+def _header_is_valid(columns: tuple[str, ...]) -> bool:
+    """The starter data's columns in their order, with optional ones at either end
+    (the export's order: key first, the number from abroad last)."""
+    known = set(HEADER) | set(OPTIONAL)
+    if len(set(columns)) != len(columns) or not set(columns) <= known:
+        return False
+    if tuple(c for c in columns if c in HEADER) != HEADER:
+        return False
+    abroad = [c for c in columns if c in ABROAD]
+    return not abroad or len(abroad) == len(ABROAD)
 
 
 def _messages(exc: ValidationError) -> str:
@@ -236,6 +347,8 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec |
         number, instructions = split_instructions(cell[column])
         try:
             validate_phone(number)
+            if method_kind == ContactMethod.Kind.SMS:
+                validate_textable(number)
         except ValidationError as exc:
             problems.append(f"{column}: {_messages(exc)}")
             continue
@@ -290,6 +403,17 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec |
     if not _CONFIDENCE.match(cell["note"]):
         problems.append("note: must start with “confidence: high”, “medium” or “low”.")
 
+    key = cell.get("key", "")
+    if key and (len(key) > KEY_MAX_LENGTH or not KEY_PATTERN.match(key)):
+        problems.append(
+            f"key: “{key[:120]}” is not a key (lower-case letters, digits, - and _, "
+            f"at most {KEY_MAX_LENGTH})."
+        )
+    abroad = None
+    if "from_abroad" in cell:
+        abroad_problems, abroad = _parse_abroad(cell)
+        problems += abroad_problems
+
     if problems:
         return problems, None
     return [], ServiceSpec(
@@ -303,47 +427,113 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec |
         topics=topics,
         source_urls=sources,
         note=cell["note"],
+        key=key,
+        abroad=abroad,
     )
+
+
+def _parse_abroad(cell: dict[str, str]) -> tuple[list[str], tuple[str, str, date | None]]:
+    problems: list[str] = []
+    number, source, day = (cell[column] for column in ABROAD)
+    if number:
+        try:
+            validate_international_phone(number)
+        except ValidationError as exc:
+            problems.append(f"from_abroad: {_messages(exc)}")
+        if not source:
+            problems.append("from_abroad_source: a number from abroad needs its official source.")
+    if source:
+        try:
+            validate_web_url(source)
+            if len(source) > _ABROAD_SOURCE_MAX:
+                raise ValidationError("too long")
+        except ValidationError:
+            problems.append(f"from_abroad_source: “{source[:120]}” is not a web address.")
+    verified_on = None
+    if day:
+        try:
+            if not _DATE.match(day):
+                raise ValueError(day)
+            verified_on = date.fromisoformat(day)
+        except ValueError:
+            problems.append(f"from_abroad_verified_on: “{day}” is not a date (YYYY-MM-DD).")
+        if not number:
+            problems.append("from_abroad_verified_on: there is no number from abroad.")
+    return problems, (number, source, verified_on)
 
 
 # --- saving -------------------------------------------------------------------------
 
 
-def import_csv(data: bytes | str) -> ImportResult:
-    """Import a whole file: every row or, if any row has a problem, none (ImportFailed)."""
+def import_csv(data: bytes | str, *, overwrite_edited: bool = False) -> ImportResult:
+    """Import a whole file: every row or, if any row has a problem, none (ImportFailed).
+
+    Entries a curator changed since the last import are left as they are and listed in
+    the result, unless ``overwrite_edited``. The writes are in bulk: a few queries for
+    the whole file, plus one per changed entry.
+    """
     specs = parse_csv(data)
     result = ImportResult()
-    with transaction.atomic():
-        # Bulk writes send no signals: tell every process's remembered lookups here.
-        DirectoryVersion.changed()
-        existing = {
-            (s.country, s.subdivision, s.name, s.kind): s
-            for s in Service.objects.filter(
-                country__in={spec.country for spec in specs}
-            ).with_details()
-        }
+    now = timezone.now()
+    with transaction.atomic(), DirectoryVersion.one_change():
+        targets = _match(specs)
         position_in_country: dict[str, int] = {}
-        for spec in specs:
+        created: list[tuple[Service, ServiceSpec]] = []
+        updated: list[tuple[Service, ServiceSpec]] = []
+        baselines: list[Service] = []
+        for spec, (service, key) in zip(specs, targets, strict=True):
             position_in_country[spec.country] = position_in_country.get(spec.country, 0) + 1
-            service = existing.get(spec.key)
+            incoming = spec.row
             if service is None:
-                service = Service(priority=position_in_country[spec.country] * 10)
-                _apply(service, spec)
-                result.created += 1
-            elif _row_of_service(service) == _row_of_spec(spec):
+                service = Service(key=key, priority=position_in_country[spec.country] * 10)
+                _fill(service, spec, incoming, now)
+                created.append((service, spec))
+                continue
+            current = _row_of_service(service)
+            if all(current[column] == value for column, value in incoming.items()):
                 result.unchanged += 1
-            else:
-                _apply(service, spec)
-                result.updated += 1
+                if service.imported_row != service.imported_row | incoming:
+                    # Now known to match this file: later changes to it are the file's.
+                    service.imported_row = service.imported_row | incoming
+                    service.imported_at = now
+                    baselines.append(service)
+                continue
+            changed = _changed_by_curator(service, current, incoming)
+            if changed is not None and not overwrite_edited:
+                result.skipped.append(SkippedRow(spec.line, service.key, service.name, changed))
+                continue
+            _fill(service, spec, incoming, now)
+            updated.append((service, spec))
+        _save(created, updated)
+        Service.objects.bulk_update(baselines, ["imported_row", "imported_at"], batch_size=500)
+        result.created, result.updated = len(created), len(updated)
     return result
 
 
-def _apply(service: Service, spec: ServiceSpec) -> None:
-    old_keywords = {}
-    if service.pk:
-        old_keywords = {
-            m.value: m.sms_keyword for m in service.contact_methods.all() if m.sms_keyword
-        }
+_UPDATED_FIELDS = (
+    "country",
+    "subdivision",
+    "name",
+    "kind",
+    "languages",
+    "topics",
+    "source_urls",
+    "note",
+    "confidence",
+    "from_abroad",
+    "from_abroad_source",
+    "from_abroad_verified_on",
+    "leads",
+    "timezone",
+    "needs_review",
+    "imported_row",
+    "imported_at",
+    "updated_at",
+)
+
+
+def _fill(service: Service, spec: ServiceSpec, incoming: dict[str, str], now: datetime) -> None:
+    """Set an entry's fields from its row (saved by _save)."""
     service.country = spec.country
     service.subdivision = spec.subdivision
     service.name = spec.name
@@ -353,24 +543,119 @@ def _apply(service: Service, spec: ServiceSpec) -> None:
     service.source_urls = spec.source_urls
     service.note = spec.note
     service.confidence = spec.confidence
-    service.needs_review = True
-    service.save()
-    service.contact_methods.all().delete()
-    for position, method_spec in enumerate(spec.methods):
-        method = ContactMethod.objects.create(
-            service=service,
-            kind=method_spec.kind,
-            value=method_spec.value,
-            instructions=method_spec.instructions,
-            sms_keyword=old_keywords.get(method_spec.value, "")
-            if method_spec.kind == ContactMethod.Kind.SMS
-            else "",
-            always_open=method_spec.hours.always_open,
-            hours_note=method_spec.hours_note,
-            position=position,
+    if spec.abroad is not None:
+        service.from_abroad, service.from_abroad_source, service.from_abroad_verified_on = (
+            spec.abroad
         )
-        if method_spec.hours.periods:
-            method.set_hours(method_spec.hours)
+    if spec.kind != Service.Kind.EMERGENCY:
+        service.leads = False
+    service.timezone = service.timezone or default_timezone(spec.country)
+    service.needs_review = True
+    service.imported_row = service.imported_row | incoming
+    service.imported_at = now
+    service.updated_at = now
+
+
+def _save(
+    created: list[tuple[Service, ServiceSpec]], updated: list[tuple[Service, ServiceSpec]]
+) -> None:
+    """Write the new and changed entries with their contact methods and hours, in bulk.
+    A changed entry's methods are replaced; an SMS keyword (not in the CSV) is kept."""
+    keywords = {
+        (service.pk, m.value): m.sms_keyword
+        for service, _spec in updated
+        for m in service.contact_methods.all()
+        if m.sms_keyword
+    }
+    Service.objects.bulk_create([service for service, _spec in created], batch_size=500)
+    Service.objects.bulk_update(
+        [service for service, _spec in updated], _UPDATED_FIELDS, batch_size=500
+    )
+    ContactMethod.objects.filter(service__in=[service.pk for service, _spec in updated]).delete()
+    methods: list[tuple[ContactMethod, hours_lib.Hours]] = []
+    for service, spec in [*created, *updated]:
+        for position, method_spec in enumerate(spec.methods):
+            method = ContactMethod(
+                service=service,
+                kind=method_spec.kind,
+                value=method_spec.value,
+                instructions=method_spec.instructions,
+                sms_keyword=keywords.get((service.pk, method_spec.value), "")
+                if method_spec.kind == ContactMethod.Kind.SMS
+                else "",
+                always_open=method_spec.hours.always_open,
+                hours_note=method_spec.hours_note,
+                position=position,
+            )
+            methods.append((method, method_spec.hours))
+    ContactMethod.objects.bulk_create([method for method, _hours in methods], batch_size=500)
+    OpeningPeriod.objects.bulk_create(
+        (
+            OpeningPeriod(
+                contact_method=method,
+                weekday=period.weekday,
+                opens=period.opens,
+                closes=period.closes,
+            )
+            for method, hours in methods
+            for period in hours.periods
+        ),
+        batch_size=1000,
+    )
+
+
+def _match(specs: list[ServiceSpec]) -> list[tuple[Service | None, str]]:
+    """For each row, the entry it updates (or None) and the key it has or will have;
+    ImportFailed where two rows are one entry, or a row would take another's place."""
+    keys = {spec.key or spec.derived_key for spec in specs}
+    existing = list(
+        Service.objects.filter(
+            Q(country__in={spec.country for spec in specs}) | Q(key__in=keys)
+        ).with_details()
+    )
+    by_key = {s.key: s for s in existing}
+    by_natural = {(s.country, s.subdivision, s.name, s.kind): s for s in existing}
+    errors: list[RowError] = []
+    claimed: dict[str, int] = {}
+    targets: list[tuple[Service | None, str]] = []
+    for spec in specs:
+        if spec.key:
+            service = by_key.get(spec.key) or by_natural.get(spec.natural_key)
+        else:
+            # The entry of that name, else the one that came in under it and was renamed.
+            service = by_natural.get(spec.natural_key) or by_key.get(spec.derived_key)
+        key = service.key if service else (spec.key or spec.derived_key)
+        holder = by_natural.get(spec.natural_key)
+        if key in claimed:
+            errors.append(
+                RowError(spec.line, f"the same entry (key {key}) as line {claimed[key]}.")
+            )
+        elif holder is not None and holder is not service:
+            errors.append(
+                RowError(
+                    spec.line,
+                    f"key {spec.key} names another entry than the one with this country, "
+                    f"region, name and kind (key {holder.key}).",
+                )
+            )
+        claimed.setdefault(key, spec.line)
+        targets.append((service, key))
+    if errors:
+        raise ImportFailed(errors)
+    return targets
+
+
+def _changed_by_curator(
+    service: Service, current: dict[str, str], incoming: dict[str, str]
+) -> tuple[str, ...] | None:
+    """The columns a curator changed since the last import (() if the entry was never
+    imported: all of it is the curator's), or None if the entry is as imported."""
+    if not service.imported_row:
+        return ()
+    changed = tuple(
+        column for column in incoming if current[column] != service.imported_row.get(column, "")
+    )
+    return changed or None
 
 
 # --- writing ------------------------------------------------------------------------
@@ -386,7 +671,7 @@ def _row(
     topics: list[str],
     sources: list[str],
     note: str,
-) -> list[str]:
+) -> dict[str, str]:
     def first(*kinds: str) -> MethodSpec | None:
         return next((m for m in methods if m.kind in kinds), None)
 
@@ -403,44 +688,39 @@ def _row(
     hours = ""
     if with_hours is not None:
         hours = hours_lib.format_hours(with_hours.hours) or with_hours.hours_note
-    return [
-        country,
-        subdivision,
-        name,
-        kind,
-        join_instructions(phone.value, phone.instructions) if phone else "",
-        sms.value if sms else "",
-        url.value if url else "",
-        hours,
-        LIST_SEPARATOR.join(languages),
-        LIST_SEPARATOR.join(topics),
-        SOURCE_SEPARATOR.join(sources),
-        note,
-    ]
+    return {
+        "country_code": country,
+        "region_code": subdivision,
+        "name": name,
+        "kind": kind,
+        "phone": join_instructions(phone.value, phone.instructions) if phone else "",
+        "sms": sms.value if sms else "",
+        "url": url.value if url else "",
+        "hours": hours,
+        "languages": LIST_SEPARATOR.join(languages),
+        "topics": LIST_SEPARATOR.join(topics),
+        "source_url": SOURCE_SEPARATOR.join(sources),
+        "note": note,
+    }
 
 
-def _row_of_spec(spec: ServiceSpec) -> list[str]:
-    return _row(
-        spec.country,
-        spec.subdivision,
-        spec.name,
-        spec.kind,
-        spec.methods,
-        spec.languages,
-        spec.topics,
-        spec.source_urls,
-        spec.note,
-    )
+def _abroad_row(number: str, source: str, verified_on: date | None) -> dict[str, str]:
+    return {
+        "from_abroad": number,
+        "from_abroad_source": source,
+        "from_abroad_verified_on": verified_on.isoformat() if verified_on else "",
+    }
 
 
-def _row_of_service(service: Service) -> list[str]:
+def _row_of_service(service: Service) -> dict[str, str]:
+    """Every column but the key, as the export writes them."""
     methods = [
         MethodSpec(m.kind, m.value, m.instructions, m.hours, m.hours_note)
         for m in service.contact_methods.all()
     ]
     # The note's leading "confidence: ..." follows the field, which curators may change.
     note = _CONFIDENCE.sub(f"confidence: {service.confidence}", service.note, count=1)
-    return _row(
+    row = _row(
         service.country,
         service.subdivision,
         service.name,
@@ -451,19 +731,24 @@ def _row_of_service(service: Service) -> list[str]:
         list(service.source_urls),
         note,
     )
+    return row | _abroad_row(
+        service.from_abroad, service.from_abroad_source, service.from_abroad_verified_on
+    )
 
 
 def export_csv(out: IO[str], services: Iterable[Service] | None = None) -> int:
-    """Write services (all, by default) in the import format; return how many."""
+    """Write services (all, by default) in the import format, with their keys and numbers
+    from abroad; return how many."""
     if services is None:
         services = Service.objects.with_details().order_by(
             "country", "subdivision", "priority", "name", "pk"
         )
     writer = csv.writer(out)
-    writer.writerow(HEADER)
+    writer.writerow(EXPORT_HEADER)
     count = 0
     for service in services:
-        writer.writerow(_row_of_service(service))
+        row = {"key": service.key} | _row_of_service(service)
+        writer.writerow([row[column] for column in EXPORT_HEADER])
         count += 1
     return count
 

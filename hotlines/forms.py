@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hotlines import hours as hours_lib
 from hotlines.models import ContactMethod, OutdatedReport, Service
@@ -46,6 +47,13 @@ class ServiceAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One web address per line.",
     )
+    from_abroad_source = forms.URLField(
+        assume_scheme="https",
+        max_length=Service._meta.get_field("from_abroad_source").max_length,
+        required=False,
+        label=Service._meta.get_field("from_abroad_source").verbose_name,
+        help_text=Service._meta.get_field("from_abroad_source").help_text,
+    )
 
     class Meta:
         model = Service
@@ -57,6 +65,10 @@ class ServiceAdminForm(forms.ModelForm):
             "timezone",
             "priority",
             "active",
+            "leads",
+            "from_abroad",
+            "from_abroad_source",
+            "from_abroad_verified_on",
             "languages",
             "topics",
             "audience",
@@ -115,6 +127,13 @@ class CsvImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="The format of hotlines/data/hotlines_seed.csv (UTF-8, with its header row).",
+    )
+    overwrite_edited = forms.BooleanField(
+        label=_("Also overwrite entries a curator changed since the last import"),
+        required=False,
+        help_text=_(
+            "Unticked, such entries keep the curators' version and are listed after the import."
+        ),
     )
 
     def clean_file(self) -> Any:

@@ -3,6 +3,7 @@
 Plans refer to services by id and never copy a number, so a correction made here reaches
 every plan at once. Lookup for a place: `Service.objects.help_for_region(...)`, or
 `region_help(...)`, the same remembered by each process until the directory changes.
+Where the directory stands, country by country: `Service.objects.coverage()`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -19,21 +21,28 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Min, Prefetch, Q, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hotlines import hours as hours_lib
+from hotlines.keys import KEY_MAX_LENGTH, new_key
 from hotlines.phones import (
     PHONE_HELP,
+    is_star_code,
     join_instructions,
     sms_href,
     tel_href,
+    validate_international_phone,
     validate_phone,
+    validate_textable,
 )
 from hotlines.regions import (
+    FIND_A_HELPLINE,
     EmergencyFallback,
+    country_codes,
     country_name,
     default_timezone,
     emergency_fallback,
@@ -47,6 +56,23 @@ from hotlines.regions import (
 
 STALE_AFTER = timedelta(days=180)
 validate_web_url = URLValidator(schemes=["http", "https"])
+# The kinds that count as "someone to talk to" when the directory says whether a place
+# has a crisis line.
+CRISIS_KINDS = ("crisis_line", "text_line", "chat")
+# Topics that say an emergency number reaches medical help (the "in danger" button leads
+# with one: a mental-health crisis is a medical emergency).
+MEDICAL_TOPICS = frozenset({"ambulance", "medical"})
+
+
+def client_visible() -> Q:
+    """Active, and either verified by a curator or imported with high/medium confidence.
+
+    A low-confidence entry reaches clients only once a curator has verified it (and not
+    while it is flagged for review again).
+    """
+    verified = Q(last_verified_at__isnull=False, needs_review=False)
+    trusted = Q(confidence__in=["high", "medium"])
+    return (verified | trusted) & Q(active=True)
 
 
 class Audience(models.TextChoices):
@@ -58,14 +84,8 @@ class Audience(models.TextChoices):
 
 class ServiceQuerySet(models.QuerySet["Service"]):
     def visible_to_clients(self) -> ServiceQuerySet:
-        """Active, and either verified by a curator or imported with high/medium confidence.
-
-        A low-confidence entry reaches clients only once a curator has verified it (and
-        not while it is flagged for review again).
-        """
-        verified = Q(last_verified_at__isnull=False, needs_review=False)
-        trusted = Q(confidence__in=[Service.Confidence.HIGH, Service.Confidence.MEDIUM])
-        return self.filter(verified | trusted, active=True)
+        """The entries clients see (see client_visible())."""
+        return self.filter(client_visible())
 
     def with_details(self) -> ServiceQuerySet:
         """Contact methods with their hours, and the verifying curator: 2 extra queries."""
@@ -81,6 +101,68 @@ class ServiceQuerySet(models.QuerySet["Service"]):
     def stale(self, now: datetime | None = None) -> ServiceQuerySet:
         cutoff = (now or timezone.now()) - STALE_AFTER
         return self.filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff))
+
+    def needing_attention(self, now: datetime | None = None) -> ServiceQuerySet:
+        """Stale or never verified, or flagged for review: the curators' default list."""
+        cutoff = (now or timezone.now()) - STALE_AFTER
+        return self.filter(
+            Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff) | Q(needs_review=True)
+        )
+
+    def coverage(self, *, every_country: bool = False) -> Coverage:
+        """Where the directory stands, per country: what clients there can see, how much
+        is verified, and which number leads the "in danger" button. Active entries only.
+
+        Three queries whatever the directory's size (the counts, then the client-visible
+        nationwide emergency numbers with their contact methods). Sorted with the places
+        to work on first: no emergency number, then no crisis line, then the most
+        unverified entries. ``every_country`` adds every ISO 3166-1 country without an
+        entry.
+        """
+        visible = client_visible()
+        verified = Q(last_verified_at__isnull=False, needs_review=False)
+        emergency = Q(kind=Service.Kind.EMERGENCY)
+        counts = (
+            self.filter(active=True)
+            .order_by()
+            .values("country")
+            .annotate(
+                emergency=Count("pk", filter=emergency & Q(subdivision="") & visible),
+                regional_emergency=Count("pk", filter=emergency & ~Q(subdivision="") & visible),
+                crisis_lines=Count("pk", filter=Q(kind__in=CRISIS_KINDS) & visible),
+                verified=Count("pk", filter=verified),
+                entries=Count("pk"),
+                low=Count("pk", filter=Q(confidence=Service.Confidence.LOW)),
+                oldest=Min("last_verified_at"),
+            )
+        )
+        leads: dict[str, list[Service]] = {}
+        for service in (
+            self.filter(visible, emergency, subdivision="")
+            .order_by("priority", "name", "pk")
+            .prefetch_related(
+                Prefetch("contact_methods", queryset=ContactMethod.objects.order_by("position"))
+            )
+        ):
+            leads.setdefault(service.country, []).append(service)
+        rows = [
+            CountryCoverage(
+                country=row["country"],
+                emergency=row["emergency"] > 0,
+                regional_emergency=row["regional_emergency"] > 0,
+                crisis_line=row["crisis_lines"] > 0,
+                entries=row["entries"],
+                verified=row["verified"],
+                low_confidence=row["low"],
+                oldest_verified=row["oldest"],
+                lead=lead_emergency(leads.get(row["country"], []), row["country"]),
+            )
+            for row in counts
+        ]
+        if every_country:
+            known = {row.country for row in rows}
+            rows += [CountryCoverage(country=code) for code in country_codes() if code not in known]
+        return Coverage(sorted(rows, key=CountryCoverage.sort_key))
 
     def for_region(
         self,
@@ -142,16 +224,25 @@ class ServiceQuerySet(models.QuerySet["Service"]):
                 audience=audience,
             )
         )
+        country = (country or "").upper()
         has_emergency = any(
-            s.kind == Service.Kind.EMERGENCY and s.country == (country or "").upper()
-            for s in services
+            s.kind == Service.Kind.EMERGENCY and s.country == country for s in services
         )
+        # The emergency numbers come first, the one for the "in danger" button leading.
+        emergency = [s for s in services if s.kind == Service.Kind.EMERGENCY]
+        emergency.sort(key=lambda s: s.lead_rank(country))
         return RegionHelp(
-            country=(country or "").upper(),
+            country=country,
             subdivision=subdivision or "",
-            services=services,
-            fallback=None if has_emergency else emergency_fallback((country or "").upper()),
+            services=emergency + [s for s in services if s.kind != Service.Kind.EMERGENCY],
+            fallback=None if has_emergency else emergency_fallback(country),
         )
+
+
+def lead_emergency(services: Iterable[Service], country: str) -> Service | None:
+    """Of a place's emergency numbers, the one the "in danger" button calls."""
+    reachable = [s for s in services if s.kind == Service.Kind.EMERGENCY and s.phones]
+    return min(reachable, key=lambda s: s.lead_rank(country), default=None)
 
 
 class DirectoryVersion(models.Model):
@@ -180,7 +271,22 @@ class DirectoryVersion(models.Model):
     def changed(cls) -> None:
         cls.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4()})
 
+    @classmethod
+    @contextmanager
+    def one_change(cls) -> Iterator[None]:
+        """Many writes (an import), one change of the token instead of one per row:
+        the signals of saves and deletes inside are ignored. Use inside the transaction
+        of the writes."""
+        cls.changed()
+        depth = getattr(_one_change, "depth", 0)
+        _one_change.depth = depth + 1
+        try:
+            yield
+        finally:
+            _one_change.depth = depth
 
+
+_one_change = threading.local()
 _region_cache: OrderedDict[tuple, RegionHelp] = OrderedDict()
 _region_cache_lock = threading.Lock()
 REGION_CACHE_SIZE = 500
@@ -250,7 +356,20 @@ def forget_region_help() -> None:
 
 @dataclass(frozen=True)
 class RegionHelp:
-    """The answer to "whom can this person call?" for one place."""
+    """The answer to "whom can this person call?" for one place.
+
+    - ``emergency``: the emergency numbers, the one for the "in danger" button first
+      (``lead``): the number a curator chose for the country, else one that reaches
+      medical help (a dedicated ambulance number before a shared one, then a general
+      number), police and fire after it.
+    - ``crisis_lines``: crisis lines, text lines and chats; ``has_crisis_line`` is False
+      where the directory has none that this audience may see: say so plainly.
+    - ``from_abroad`` / ``local_only``: for a therapist in another country (DESIGN.md,
+      "The emergency in a session"): the emergency numbers with a curated international
+      number (``Service.from_abroad``, with its own source and date), and those whose
+      short code only works from inside the country. ``international_lines``: crisis
+      lines whose own number is already international (+...).
+    """
 
     country: str
     subdivision: str
@@ -295,12 +414,120 @@ class RegionHelp:
         return whole
 
     @property
+    def country_name(self) -> str:
+        return country_name(self.country) if self.country else ""
+
+    @property
+    def find_a_helpline_url(self) -> str:
+        """Where to look for a crisis line the directory does not have (as the 404 page)."""
+        return FIND_A_HELPLINE
+
+    @property
     def emergency(self) -> list[Service]:
         return [s for s in self.services if s.kind == Service.Kind.EMERGENCY]
 
     @property
+    def lead(self) -> Service | None:
+        """The emergency number the "in danger" button calls (it has a phone), or None."""
+        return next((s for s in self.emergency if s.phones), None)
+
+    @property
     def others(self) -> list[Service]:
         return [s for s in self.services if s.kind != Service.Kind.EMERGENCY]
+
+    @property
+    def crisis_lines(self) -> list[Service]:
+        return [s for s in self.services if s.kind in CRISIS_KINDS]
+
+    @property
+    def has_crisis_line(self) -> bool:
+        return bool(self.crisis_lines)
+
+    @property
+    def from_abroad(self) -> list[Service]:
+        return [s for s in self.emergency if s.from_abroad]
+
+    @property
+    def local_only(self) -> list[Service]:
+        return [s for s in self.emergency if not s.from_abroad]
+
+    @property
+    def international_lines(self) -> list[Service]:
+        return [s for s in self.crisis_lines if any(p.is_international for p in s.phones)]
+
+
+@dataclass(frozen=True)
+class CountryCoverage:
+    """One country's line of Service.objects.coverage()."""
+
+    country: str
+    emergency: bool = False  # a client-visible nationwide emergency number
+    regional_emergency: bool = False  # ...or only a regional one
+    crisis_line: bool = False  # a client-visible crisis line, text line or chat
+    entries: int = 0
+    verified: int = 0
+    low_confidence: int = 0
+    oldest_verified: datetime | None = None
+    lead: Service | None = None  # the number the "in danger" button calls
+
+    @property
+    def name(self) -> str:
+        return country_name(self.country)
+
+    @property
+    def unverified(self) -> int:
+        return self.entries - self.verified
+
+    @property
+    def lead_number(self) -> str:
+        return self.lead.phones[0].value if self.lead else ""
+
+    def sort_key(self) -> tuple:
+        return (self.emergency, self.crisis_line, -self.unverified, self.name)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Service.objects.coverage(): a line per country, and the totals."""
+
+    rows: list[CountryCoverage]
+
+    @property
+    def countries(self) -> int:
+        return sum(1 for row in self.rows if row.entries)
+
+    @property
+    def with_emergency(self) -> int:
+        return sum(row.emergency for row in self.rows)
+
+    @property
+    def with_crisis_line(self) -> int:
+        return sum(row.crisis_line for row in self.rows)
+
+    @property
+    def emergency_without_crisis_line(self) -> int:
+        return sum(row.emergency and not row.crisis_line for row in self.rows)
+
+    @property
+    def entries(self) -> int:
+        return sum(row.entries for row in self.rows)
+
+    @property
+    def verified(self) -> int:
+        return sum(row.verified for row in self.rows)
+
+    @property
+    def low_confidence(self) -> int:
+        return sum(row.low_confidence for row in self.rows)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.countries} countries with entries: {self.with_emergency} with a "
+            f"client-visible emergency number, {self.with_crisis_line} with a client-visible "
+            f"crisis line, {self.emergency_without_crisis_line} with an emergency number but "
+            f"no crisis line; {self.verified} of {self.entries} entries verified, "
+            f"{self.low_confidence} of low confidence."
+        )
 
 
 class Service(models.Model):
@@ -365,6 +592,41 @@ class Service(models.Model):
         help_text="IANA timezone of the opening hours; empty: the country's own zone "
         "(the first one listed, for countries with several).",
     )
+    leads = models.BooleanField(
+        _("leads the “in danger” button"),
+        default=False,
+        help_text=_(
+            "The emergency number clients see first, on the big button. One per country: "
+            "choosing this one unsets the others. When none is chosen, a number that "
+            "reaches an ambulance leads (a mental-health crisis is a medical emergency)."
+        ),
+    )
+    from_abroad = models.CharField(
+        _("number from abroad"),
+        max_length=40,
+        blank=True,
+        validators=[validate_international_phone],
+        help_text=_(
+            "A full international number (+ and country code) that reaches this service or "
+            "its regional dispatch from another country. Only from an official source; "
+            "leave empty if none gives one."
+        ),
+    )
+    from_abroad_source = models.URLField(
+        _("source of the number from abroad"),
+        max_length=500,
+        blank=True,
+        help_text=_("The official page that gives the number from abroad."),
+    )
+    from_abroad_verified_on = models.DateField(
+        _("number from abroad verified on"), null=True, blank=True
+    )
+    # Identity across import and export: a renamed entry keeps its key (hotlines/keys.py).
+    key = models.CharField(max_length=KEY_MAX_LENGTH, unique=True, default=new_key, editable=False)
+    # The CSV columns as the last import wrote them ({} if never imported): where the entry
+    # differs from them now, a curator changed it, and the next import leaves it alone.
+    imported_row = models.JSONField(default=dict, blank=True, editable=False)
+    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -391,6 +653,21 @@ class Service(models.Model):
                 condition=Q(last_verified_by__isnull=True) | Q(last_verified_at__isnull=False),
                 name="hotlines_service_verifier_has_date",
             ),
+            # At most one number leads the "in danger" button of a country.
+            models.UniqueConstraint(
+                fields=("country",),
+                condition=Q(leads=True),
+                name="hotlines_service_one_lead_per_country",
+            ),
+            models.CheckConstraint(
+                condition=Q(leads=False) | Q(kind="emergency"),
+                name="hotlines_service_lead_is_emergency",
+            ),
+            # A number from abroad is never invented: it comes with its source.
+            models.CheckConstraint(
+                condition=Q(from_abroad="") | ~Q(from_abroad_source=""),
+                name="hotlines_service_abroad_has_source",
+            ),
         )
         indexes = (
             # The admin's "stale" filter and the oldest-verified-first sort.
@@ -406,7 +683,23 @@ class Service(models.Model):
             self.timezone = default_timezone(self.country)
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "timezone"}
+        if self.leads:
+            with transaction.atomic():
+                # One lead per country: choosing this one unsets the others.
+                Service.objects.filter(country=self.country, leads=True).exclude(pk=self.pk).update(
+                    leads=False
+                )
+                super().save(*args, **kwargs)
+            return
         super().save(*args, **kwargs)
+
+    def get_constraints(self) -> list[tuple[type[models.Model], list[models.BaseConstraint]]]:
+        # Choosing a new lead for a country unsets the old one (save()): the constraint
+        # guards the database, it is no error to show a curator.
+        return [
+            (model, [c for c in constraints if c.name != "hotlines_service_one_lead_per_country"])
+            for model, constraints in super().get_constraints()
+        ]
 
     def clean(self) -> None:
         super().clean()
@@ -431,6 +724,18 @@ class Service(models.Model):
         if self.last_verified_by_id and not self.last_verified_at:
             errors.setdefault("last_verified_at", []).append(
                 ValidationError("Give the date of the verification.")
+            )
+        if self.leads and self.kind != self.Kind.EMERGENCY:
+            errors.setdefault("leads", []).append(
+                ValidationError(_("Only an emergency number can lead the “in danger” button."))
+            )
+        if self.from_abroad and not self.from_abroad_source:
+            errors.setdefault("from_abroad_source", []).append(
+                ValidationError(_("Give the official source of the number from abroad."))
+            )
+        if self.from_abroad_verified_on and not self.from_abroad:
+            errors.setdefault("from_abroad_verified_on", []).append(
+                ValidationError(_("There is no number from abroad to have verified."))
             )
         if errors:
             raise ValidationError(errors)
@@ -488,6 +793,27 @@ class Service(models.Model):
     def phones(self) -> list[ContactMethod]:
         """Its phone numbers (from the prefetched contact methods: no query)."""
         return [m for m in self.contact_methods.all() if m.kind == ContactMethod.Kind.PHONE]
+
+    def lead_rank(self, country: str) -> int:
+        """How strongly this emergency number leads the "in danger" button in `country`
+        (lower leads): the curators' choice; then a number that reaches medical help,
+        a dedicated ambulance number before one shared with police or fire; then a
+        general number; then the rest (police, fire); then one of another country
+        (pinned) or without a phone."""
+        if not self.phones or self.country != country:
+            return 9
+        if self.leads:
+            return 0
+        topics = set(self.topics)
+        if "accessibility" in topics:  # a text/fax service for deaf people: listed, not first
+            return 5
+        if topics & MEDICAL_TOPICS:
+            return 2 if topics & {"police", "fire"} else 1
+        return 3 if "emergency" in topics else 4
+
+    @property
+    def from_abroad_tel_href(self) -> str:
+        return tel_href(self.from_abroad) if self.from_abroad else ""
 
     @property
     def language_names(self) -> list[str]:
@@ -558,6 +884,8 @@ class ContactMethod(models.Model):
         if self.kind in (self.Kind.PHONE, self.Kind.SMS):
             try:
                 validate_phone(self.value)
+                if self.kind == self.Kind.SMS:
+                    validate_textable(self.value)
             except ValidationError as exc:
                 raise ValidationError({"value": exc}) from exc
         elif self.kind in (self.Kind.CHAT, self.Kind.WEB):
@@ -575,6 +903,16 @@ class ContactMethod(models.Model):
     @property
     def is_number(self) -> bool:
         return self.kind in (self.Kind.PHONE, self.Kind.SMS)
+
+    @property
+    def is_star_code(self) -> bool:
+        """Dialled with a star or hash (*4141): shown as written, never texted."""
+        return self.is_number and is_star_code(self.value)
+
+    @property
+    def is_international(self) -> bool:
+        """Written with + and a country code: dialable from another country."""
+        return self.is_number and self.value.strip().startswith("+")
 
     @property
     def display_value(self) -> str:
@@ -717,4 +1055,5 @@ class OutdatedReport(models.Model):
 @receiver([post_save, post_delete], sender=ContactMethod)
 @receiver([post_save, post_delete], sender=OpeningPeriod)
 def directory_changed(sender: type[models.Model], **kwargs: object) -> None:
-    DirectoryVersion.changed()
+    if not getattr(_one_change, "depth", 0):
+        DirectoryVersion.changed()

@@ -6,6 +6,10 @@ Links are built from it: digits only, a leading + kept, vanity letters turned in
 digits of a phone keypad (ITU E.161), and the "(0)" trunk prefix dropped from an
 international number. Short codes (112, 1564) have no international form, so numbers
 are not normalised to E.164.
+
+Some services are dialled with a star or a hash ("*4141", Chile's suicide-prevention
+line): such a value holds only digits, `*` and `#`, is shown as written, and its tel:
+link keeps the `*` and writes `#` as `%23` (RFC 3966). It cannot receive a text message.
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ from django.core.exceptions import ValidationError
 
 PHONE_HELP = (
     "As it is dialled locally: digits with spaces, dashes, dots or brackets, a leading + "
-    "for an international number, e.g. 112, 116 123, 1-800-668-6868 or +44 20 7946 0000."
+    "for an international number, e.g. 112, 116 123, 1-800-668-6868 or +44 20 7946 0000; "
+    "a number dialled with a star or hash holds only digits, * and #, e.g. *4141."
 )
 
 # Digits and separators, optionally followed by a vanity word in capitals ("800 SAKINA").
 _PHONE_SHAPE = re.compile(r"^\+?[\d(][\d ().\-]*(?:[A-Z]{3,}[A-Z\d .\-]*)?$")
+# A number dialled with a star or hash (a "star code"): digits, * and # only.
+_STAR_CODE = re.compile(r"^[\d*#]+$")
 # A trailing bracket holding words is an instruction, not part of the number:
 # "988 (then press 1)", "808 24 24 24 (option 4)".
 _INSTRUCTIONS = re.compile(r"^(?P<number>.*?)\s*\((?P<instructions>[^()]*[A-Za-z][^()]*)\)$")
@@ -56,9 +63,17 @@ def join_instructions(number: str, instructions: str) -> str:
     return f"{number} ({instructions})" if instructions else number
 
 
+def is_star_code(number: str) -> bool:
+    """Dialled with a star or hash (*4141): no international form, no text messages."""
+    return "*" in number or "#" in number
+
+
 def dial_string(number: str) -> str:
-    """The characters a phone dials: digits, with a leading + kept."""
+    """The characters a phone dials: digits, with a leading + kept (and * and # kept in a
+    star code)."""
     number = number.strip()
+    if is_star_code(number):
+        return "".join(ch for ch in number if ch.isdigit() or ch in "*#")
     international = number.startswith("+")
     if international:
         number = number.replace("(0)", "")
@@ -71,6 +86,9 @@ def validate_phone(number: str) -> None:
     value = number.strip()
     if not value:
         raise ValidationError("Enter a phone number.", code="required")
+    if is_star_code(value):
+        _validate_star_code(value)
+        return
     if not _PHONE_SHAPE.match(value) or value.count("(") != value.count(")"):
         raise ValidationError(
             "“%(value)s” is not a phone number. " + PHONE_HELP,
@@ -98,12 +116,53 @@ def validate_phone(number: str) -> None:
             )
 
 
+def _validate_star_code(value: str) -> None:
+    if not _STAR_CODE.match(value):
+        raise ValidationError(
+            "“%(value)s” is not a phone number: a number dialled with a star or hash holds "
+            "only digits, * and # (no spaces or letters), e.g. *4141.",
+            code="invalid_star_code",
+            params={"value": value},
+        )
+    digits = sum(ch.isdigit() for ch in value)
+    if not 2 <= digits <= MAX_DIGITS:
+        raise ValidationError(
+            "A phone number has between 2 and 15 digits; “%(value)s” has %(count)d.",
+            code="invalid_phone_length",
+            params={"value": value, "count": digits},
+        )
+
+
+def validate_international_phone(number: str) -> None:
+    """A full international number (+ and country code), dialable from any country."""
+    validate_phone(number)
+    if not number.strip().startswith("+"):
+        raise ValidationError(
+            "A number from abroad starts with + and the country code, e.g. +961 1 123 456.",
+            code="not_international",
+        )
+
+
+def validate_textable(number: str) -> None:
+    """Raise ValidationError if `number` cannot receive a text message (a star code)."""
+    if is_star_code(number):
+        raise ValidationError(
+            "“%(value)s” is dialled with a star or hash and cannot receive text messages.",
+            code="star_code_sms",
+            params={"value": number.strip()},
+        )
+
+
 def tel_href(number: str) -> str:
-    return f"tel:{dial_string(number)}"
+    """A tel: URI; in a star code the * stays and # is written %23 (RFC 3966)."""
+    return "tel:" + dial_string(number).replace("#", "%23")
 
 
 def sms_href(number: str, keyword: str = "") -> str:
-    """An RFC 5724 sms: URI, with the keyword as the message body where one is needed."""
+    """An RFC 5724 sms: URI, with the keyword as the message body where one is needed;
+    "" for a star code, which cannot receive texts."""
+    if is_star_code(number):
+        return ""
     href = f"sms:{dial_string(number)}"
     if keyword:
         href += "?body=" + quote(keyword, safe="")

@@ -11,6 +11,7 @@ libphonenumber's short-number data (the phonenumbers package).
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +27,39 @@ FIND_A_HELPLINE = "https://findahelpline.com/"
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code.upper()) if code else None
     return getattr(country, "common_name", None) or (country.name if country else code)
+
+
+def country_codes() -> list[str]:
+    """Every ISO 3166-1 alpha-2 code, sorted."""
+    return sorted(country.alpha_2 for country in pycountry.countries)
+
+
+def _folded(text: str) -> str:
+    """Case and accents folded, so "turkiye" finds "Türkiye"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@cache
+def _country_names() -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (country.alpha_2, _folded(name))
+        for country in pycountry.countries
+        for name in {
+            country.name,
+            getattr(country, "common_name", ""),
+            getattr(country, "official_name", ""),
+        }
+        if name
+    )
+
+
+def countries_named(text: str) -> set[str]:
+    """The codes of the countries whose name contains `text` (at least 3 letters)."""
+    needle = _folded(text.strip())
+    if len(needle) < 3:
+        return set()
+    return {code for code, name in _country_names() if needle in name}
 
 
 def subdivision_name(code: str) -> str:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from crisisplan.core.encryption import EncryptionError
+from crisisplan.core.models import UnsavedWork
 
 logger = logging.getLogger(__name__)
 
@@ -39,4 +40,36 @@ def decryption_failures_shown(view: Callable[..., HttpResponse]) -> Callable[...
             logger.error("Client data could not be decrypted on %s: %s", request.path, exc)
             return render(request, "core/decryption_error.html", {"problem": str(exc)}, status=500)
 
+    return wrapper
+
+
+def two_factor_exempt(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page a signed-in user without a verified second factor may still reach (login,
+    set-up, logout): crisisplan.middleware.TwoFactorMiddleware lets it through."""
+    view.two_factor_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def keeps_unsaved_work(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a form page (the plan editor, a client form): a POST that arrives after the
+    session ended is kept, encrypted, for its author (UnsavedWork, by
+    crisisplan.middleware.SessionTimeoutMiddleware); after logging in again, the GET of
+    the same page finds it in ``request.unsaved_work`` (a QueryDict, else None) and shows
+    the form filled in, not saved. The view's own checks (owner, optimistic locking)
+    apply when the therapist then saves."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.unsaved_work = None  # type: ignore[attr-defined]
+        if request.method == "GET" and request.user.is_authenticated:
+            fields = UnsavedWork.objects.take(request.user, request.path)
+            if fields is not None:
+                data = QueryDict(mutable=True)
+                for name, value in fields:
+                    data.appendlist(name, value)
+                data._mutable = False
+                request.unsaved_work = data  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    wrapper.keeps_unsaved_work = True  # type: ignore[attr-defined]
     return wrapper

@@ -5,16 +5,24 @@ Imports nothing of the apps above it (clients, plans, links) nor the directory.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
+from datetime import timedelta
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crisisplan.core import encryption
+from crisisplan.core.encryption import EncryptedJSONField, EncryptedModel
 
 if TYPE_CHECKING:
     from crisisplan.core.keys import Keyring
@@ -78,6 +86,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email).lower()
+
+    def reset_second_factor(self, by: User) -> None:
+        """Remove the authenticators and recovery codes (a lost phone) and sign the user
+        out everywhere; they set up a new one at the next login. ``by`` is the operator."""
+        with transaction.atomic():
+            TOTPDevice.objects.filter(user=self).delete()
+            RecoveryCodeDevice.objects.filter(user=self).delete()
+            AccountSession.objects.filter(user=self).end()
+            AuditEvent.objects.record(by, AuditEvent.Action.TWO_FACTOR_RESET, account=self)
 
 
 # --- encryption keys ----------------------------------------------------------------
@@ -154,9 +171,19 @@ _SCALARS = (str, int, float, bool, type(None))
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def record(
-        self, actor: Any, action: str, client_id: uuid.UUID | None = None, **detail: Any
+        self,
+        actor: Any,
+        action: str,
+        client_id: uuid.UUID | None = None,
+        *,
+        account: Any = None,
+        **detail: Any,
     ) -> AuditEvent:
         """Append one event. ``actor`` is a user, or None (a command, the system).
+
+        ``account`` is the user an account event concerns (a sign-in, a failed attempt
+        on their account, a second factor reset by an operator), shown on their account
+        page; None for events about clients.
 
         ``detail`` holds only non-sensitive facts (field names, counts, key ids), never
         a client's data; values are JSON scalars or lists of them, so that a whole record
@@ -172,6 +199,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
             actor = None
         return self.create(
             actor=actor,
+            account=account,
             client_id=client_id,
             action=action,
             detail={k: list(v) if isinstance(v, tuple) else v for k, v in detail.items()},
@@ -179,6 +207,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
     def for_client(self, client_id: uuid.UUID) -> AuditEventQuerySet:
         return self.filter(client_id=client_id)
+
+    def for_account(self, user: Any) -> AuditEventQuerySet:
+        return self.filter(account=user)
 
     def update(self, **kwargs: Any) -> int:
         raise AuditLogError("Audit events cannot be changed.")
@@ -212,6 +243,19 @@ class AuditEvent(models.Model):
         LINK_ROTATE = "link_rotate", "replaced the private link"
         LINK_REVOKE = "link_revoke", "revoked the private link"
         LINK_UNLOCK = "link_unlock", "unlocked the private link"
+        # Accounts (client_id None; ``account`` names the user concerned).
+        LOGIN = "login", "signed in"
+        LOGIN_FAILED = "login_failed", "failed sign-in attempt"
+        LOCKED_OUT = "locked_out", "sign-in paused after failed attempts"
+        PASSWORD_CHANGE = "password_change", "changed the password"
+        PASSWORD_RESET_REQUEST = "password_reset_request", "asked for a password reset"
+        PASSWORD_RESET = "password_reset", "reset the password by email"
+        SESSIONS_END = "sessions_end", "signed out other sessions"
+        TWO_FACTOR_ADD = "2fa_add", "added a two-factor device"
+        TWO_FACTOR_REMOVE = "2fa_remove", "removed a two-factor device"
+        RECOVERY_CODES = "recovery_codes", "made new recovery codes"
+        TWO_FACTOR_RESET = "2fa_reset", "reset the second factor"
+        UNSAVED_WORK_KEPT = "unsaved_work_kept", "kept unsaved work after a sign-out"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -219,6 +263,14 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The user an account event concerns.",
     )
     # No foreign key: the events of a deleted client outlive it.
     client_id = models.UUIDField(null=True, blank=True)
@@ -234,6 +286,8 @@ class AuditEvent(models.Model):
         indexes: ClassVar = [
             # The client's event list: AuditEvent.objects.for_client(pk).order_by(-created_at)
             models.Index(fields=["client_id", "-created_at"], name="crisisplan_audit_client_idx"),
+            # The account page: AuditEvent.objects.for_account(user).order_by(-created_at)
+            models.Index(fields=["account", "-created_at"], name="crisisplan_audit_account_idx"),
         ]
 
     def __str__(self) -> str:
@@ -246,3 +300,247 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditLogError("Audit events cannot be deleted.")
+
+
+# --- accounts: sessions, recovery codes, unsaved work -------------------------------
+
+
+def _session_store() -> Any:
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+# Coarse, in order: the first marker found names the browser / the system.
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_device(user_agent: str) -> str:
+    """ "Firefox on Linux": enough to recognise one's own device, nothing more."""
+    ua = user_agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in ua), "")
+    system = next((name for marker, name in _SYSTEMS if marker in ua), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or str(_("Unknown device"))
+
+
+class AccountSessionQuerySet(models.QuerySet["AccountSession"]):
+    def for_user(self, user: Any) -> AccountSessionQuerySet:
+        return self.filter(user=user).order_by("-last_seen_at")
+
+    def end(self) -> int:
+        """Sign these sessions out: delete them from the session store and from here."""
+        store = _session_store()
+        rows = list(self)
+        for row in rows:
+            store(session_key=row.session_key).delete()
+        self.model.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        return len(rows)
+
+
+class AccountSession(models.Model):
+    """A signed-in session of a user, listed on their account page (device, last seen).
+
+    Written at sign-in, its last-seen time refreshed at most once a minute
+    (crisisplan.core.sessions.touch), deleted at sign-out or when the user ends it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    device = models.CharField(max_length=60)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[AccountSessionQuerySet] = AccountSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "account session"
+        indexes: ClassVar = [
+            # The account page: AccountSession.objects.for_user(user)
+            models.Index(fields=["user", "-last_seen_at"], name="crisisplan_accsession_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} since {self.started_at:%Y-%m-%d %H:%M}"
+
+    def is_alive(self) -> bool:
+        return _session_store()().exists(self.session_key)
+
+
+def has_second_factor(user: Any) -> bool:
+    """True when the user has set up an authenticator app (recovery codes come with it)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+RECOVERY_CODE_COUNT = 10
+# Crockford's base32 (no i, l, o, u): 16 characters are 80 random bits, so a SHA-256 of
+# the code is safe to store (no salt or slow hash needed against guessing).
+_CODE_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_CODE_LENGTH = 16
+
+
+def _normalise_code(code: str) -> str:
+    code = "".join(code.lower().split()).replace("-", "")
+    return code.translate(str.maketrans("ilo", "110"))
+
+
+def _code_digest(code: str) -> str:
+    return hashlib.sha256(_normalise_code(code).encode()).hexdigest()
+
+
+class RecoveryCodeDevice(Device):
+    """A user's ten single-use recovery codes, as one django-otp device.
+
+    Only SHA-256 digests are stored; the codes are shown once, when made.
+    """
+
+    class Meta(Device.Meta):
+        verbose_name = "recovery codes"
+
+    @classmethod
+    def make_codes(cls, user: Any) -> list[str]:
+        """Replace the user's recovery codes with ten new ones; returns them, to show once."""
+        codes = [
+            "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+            for _ in range(RECOVERY_CODE_COUNT)
+        ]
+        with transaction.atomic():
+            device, _created = cls.objects.get_or_create(
+                user=user, defaults={"name": "Recovery codes", "confirmed": True}
+            )
+            device.codes.all().delete()
+            RecoveryCode.objects.bulk_create(
+                RecoveryCode(device=device, digest=_code_digest(code)) for code in codes
+            )
+        return ["-".join(code[i : i + 4] for i in range(0, _CODE_LENGTH, 4)) for code in codes]
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+    def verify_token(self, token: Any) -> bool:
+        # A used code stays in the table, unusable: the UPDATE matches only unused ones,
+        # so two requests with the same code cannot both succeed.
+        if not isinstance(token, str) or not token.strip():
+            return False
+        return bool(
+            self.codes.filter(digest=_code_digest(token), used_at__isnull=True).update(
+                used_at=timezone.now()
+            )
+        )
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "recovery code"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["device", "digest"], name="crisisplan_recoverycode_unique_per_device"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Used recovery code" if self.used_at else "Recovery code"
+
+
+# How long a form sent after the session ended is kept for its author to log in again.
+UNSAVED_WORK_LIFETIME = timedelta(hours=1)
+UNSAVED_WORK_RESTORED = _(
+    "This is what you typed before you were signed out. It is not saved yet: check it, then save."
+)
+
+
+class UnsavedWorkQuerySet(models.QuerySet["UnsavedWork"]):
+    def keep(self, user: Any, path: str, fields: list[tuple[str, str]]) -> UnsavedWork:
+        """Keep a submitted form (name/value pairs, no CSRF token) for ``user`` at ``path``,
+        encrypted under a data key of its own; the previous one for the same page goes."""
+        with transaction.atomic():
+            self.filter(user=user, path=path).delete()
+            self.expired().delete()
+            key = DataKey.generate()
+            key.save(force_insert=True)
+            work = self.model(user=user, path=path, data_key=key)
+            work.fields = [[name, value] for name, value in fields]
+            work.save(force_insert=True)
+            AuditEvent.objects.record(
+                None, AuditEvent.Action.UNSAVED_WORK_KEPT, account=user, count=len(fields)
+            )
+        return work
+
+    def take(self, user: Any, path: str) -> list[tuple[str, str]] | None:
+        """The form kept for ``user`` at ``path`` (then forgotten), or None."""
+        work = (
+            self.filter(user=user, path=path, expires_at__gt=timezone.now())
+            .select_related("data_key")
+            .first()
+        )
+        if work is None:
+            return None
+        fields = [(str(name), str(value)) for name, value in work.fields]
+        self.filter(pk=work.pk).delete()
+        return fields
+
+    def expired(self) -> UnsavedWorkQuerySet:
+        return self.filter(expires_at__lte=timezone.now())
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        # Destroying the data keys destroys the rows with them (crypto-shredding).
+        keys = list(self.values_list("data_key_id", flat=True))
+        return DataKey.objects.filter(pk__in=keys).delete()
+
+
+def _unsaved_work_expiry() -> Any:
+    return timezone.now() + UNSAVED_WORK_LIFETIME
+
+
+class UnsavedWork(EncryptedModel):
+    """A form a user sent after their session had ended (the plan editor, a client form),
+    kept for UNSAVED_WORK_LIFETIME so that nothing typed is lost: after logging in again
+    the form is shown filled in, not saved (crisisplan.core.http.keeps_unsaved_work)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=300)
+    data_key = models.OneToOneField(
+        DataKey, on_delete=models.CASCADE, related_name="unsaved_work", editable=False
+    )
+    fields = EncryptedJSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_unsaved_work_expiry)
+
+    objects: ClassVar[UnsavedWorkQuerySet] = UnsavedWorkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "unsaved work"
+        verbose_name_plural = "unsaved work"
+        indexes: ClassVar = [
+            # After logging in: UnsavedWork.objects.take(user, path)
+            models.Index(fields=["user", "path"], name="crisisplan_unsavedwork_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Unsaved work {str(self.pk)[:8]}"
+
+    def encryption_context(self) -> tuple[uuid.UUID, DataKey | None]:
+        # Bound to itself and its own data key: it may belong to no client yet.
+        return self.pk, (self.data_key if self.data_key_id else None)

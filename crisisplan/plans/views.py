@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crisisplan.core.http import decryption_failures_shown
+from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
+from crisisplan.core.models import UNSAVED_WORK_RESTORED
 from crisisplan.plans.access import get_plan_for_user, get_version_for_user
 from crisisplan.plans.display import page_context, plan_body_context, record_info
 from crisisplan.plans.forms import ChangeNoteForm, CompareForm, NextReviewForm
@@ -116,27 +117,33 @@ def _int_or(value: str | None, default: int) -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
+@keeps_unsaved_work
 def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
     latest = plan.latest_version()
     current = PlanContent(latest.content if latest else None)
-    if request.method == "GET":
+    kept = request.unsaved_work  # what was sent after the session ended, not saved yet
+    if request.method == "GET" and kept is None:
         return _render_editor(
             request, plan, EditorState.from_content(current), base_version=plan.current_number
         )
 
-    editor = EditorState.from_post(request.POST)
-    base = _int_or(request.POST.get("base_version"), -1)
-    note_form = ChangeNoteForm(request.POST)
+    data = kept if kept is not None else request.POST
+    editor = EditorState.from_post(data)
+    base = _int_or(data.get("base_version"), -1)
+    note_form = ChangeNoteForm(data)
     note_ok = note_form.is_valid()
-    note = note_form.cleaned_data["change_note"] if note_ok else request.POST["change_note"]
-    offered = _ids(request.POST.getlist("directory_offered"))
-    shown = _ids(request.POST.getlist("directory_shown"))
+    note = note_form.cleaned_data["change_note"] if note_ok else data.get("change_note", "")
+    offered = _ids(data.getlist("directory_offered"))
+    shown = _ids(data.getlist("directory_shown"))
     render_again = functools.partial(
         _render_editor, request, plan, editor, change_note=note, ticks=(offered, shown)
     )
-    if "directory_search" in request.POST:  # the directory search without JavaScript
-        return render_again(base_version=base, search=request.POST.get("directory_q", ""))
+    if kept is not None:  # shown again, based on the version it was typed on
+        messages.warning(request, UNSAVED_WORK_RESTORED)
+        return render_again(base_version=base)
+    if "directory_search" in data:  # the directory search without JavaScript
+        return render_again(base_version=base, search=data.get("directory_q", ""))
     if not editor.wants_save:  # a row button without JavaScript: re-render, save nothing
         return render_again(base_version=base)
     if not editor.is_valid or not note_ok:

@@ -83,3 +83,66 @@ def test_curator_corrects_and_verifies_then_therapist_finds_and_reports(
     report = OutdatedReport.objects.get()
     assert report.service == Service.objects.get(country="GB", name="Samaritans")
     assert report.reporter == alice
+
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def test_a_client_where_no_crisis_line_is_known_and_one_dialling_a_star(
+    browser: Any, live_server: Any, alice: Any, artifacts: Path
+) -> None:
+    from crisisplan.links.models import PrivateLink
+    from tests.factory import full_content, make_client, make_plan
+
+    import_csv(SEED.read_bytes())
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    for country, name in (("JO", "jordan"), ("CL", "chile")):
+        record = make_client(alice, country=country, subdivision="")
+        plan = make_plan(record, full_content(1))
+        plan.publish(plan.version(1), alice)
+        _link, token = PrivateLink.issue(plan, alice)
+        page.goto(f"{live_server.url}/p/{token}/")
+        page.get_by_role("button", name="Open my plan").click()
+        expect(page.get_by_role("heading", name="My crisis plan")).to_be_visible()
+        page.screenshot(path=artifacts / f"client-plan-{name}.png", full_page=True)
+        assert Axe().run(page).violations_count == 0, Axe().run(page).generate_report()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        if country == "JO":
+            statement = page.get_by_role("region", name="No crisis line listed for Jordan yet")
+            expect(statement.get_by_role("link", name="911")).to_have_attribute("href", "tel:911")
+            expect(statement.get_by_role("link", name="findahelpline.com")).to_be_visible()
+            box = statement.get_by_role("link", name="911").bounding_box()
+            assert box and box["height"] >= 44  # a tap target, not a word in a sentence
+        else:
+            star = page.get_by_role("link", name="*4141")
+            expect(star).to_have_attribute("href", "tel:*4141")
+    phone.close()
+
+
+def test_a_curator_sees_the_coverage_and_finds_lebanon_by_name(
+    page: Page, live_server: Any, carol: Any, artifacts: Path
+) -> None:
+    import_csv(SEED.read_bytes())
+    log_in(page, live_server.url, "carol@example.com")
+    page.goto(f"{live_server.url}/admin/hotlines/service/")
+    page.get_by_role("link", name="Coverage by country").click()
+    table = page.get_by_role("table", name="Coverage by country (active entries)")
+    expect(table.get_by_role("row").nth(1)).to_contain_text("South Sudan (SS)")
+    row = table.get_by_role("row").filter(has=page.get_by_role("link", name="Lebanon (LB)"))
+    expect(row).to_contain_text("140 Lebanese Red Cross ambulance")
+    page.screenshot(path=artifacts / "directory-coverage.png", full_page=True)
+    row.get_by_role("link", name="Lebanon (LB)").click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(5)
+    page.get_by_role("textbox").first.fill("Lebanon")
+    page.keyboard.press("Enter")
+    expect(page.locator("#result_list tbody tr")).to_have_count(5)
+    expect(page.locator("#result_list")).to_contain_text("1564")

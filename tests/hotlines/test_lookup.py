@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
+from hotlines.csvio import import_csv
 from hotlines.models import Audience, ContactMethod, OpeningPeriod, Service
 from hotlines.regions import general_emergency_number
 from tests.factory import make_service
@@ -166,3 +169,91 @@ def test_the_lookup_takes_three_queries_whatever_the_directory_size(
             service.status_text  # noqa: B018 (reads the prefetched verifier)
 
     assert len(help_.services) == size // 5 + len(pinned)
+
+
+# --- the "in danger" button's number --------------------------------------------------
+
+
+def test_the_danger_button_leads_with_the_ambulance_where_numbers_are_separate() -> None:
+    import_csv((Path(settings.BASE_DIR) / "hotlines" / "data" / "hotlines_seed.csv").read_bytes())
+
+    lebanon = Service.objects.help_for_region("LB")
+    assert lebanon.lead.name == "Lebanese Red Cross ambulance"
+    assert lebanon.lead.phones[0].value == "140"
+    # Police and fire stay listed, after it.
+    assert [s.phones[0].value for s in lebanon.emergency] == ["140", "125", "112", "175"]
+    # A single general number leads where there is no separate ambulance number.
+    assert Service.objects.help_for_region("US").lead.phones[0].value == "911"
+    assert Service.objects.help_for_region("FR").lead.phones[0].value == "15"  # SAMU
+    assert Service.objects.help_for_region("DE").lead.phones[0].value == "112"  # fire/ambulance
+
+
+def test_a_curators_choice_leads_and_only_an_emergency_number_of_the_place() -> None:
+    police = make_service("Police", kind="emergency", phone="110", topics=["police"], priority=1)
+    ambulance = make_service("Ambulance", kind="emergency", phone="112", topics=["ambulance"])
+    deaf = make_service(
+        "For deaf people",
+        kind="emergency",
+        phone="0800 112",
+        topics=["ambulance", "accessibility"],
+        priority=1,
+    )
+    make_service("App only", kind="emergency", phone=None, url="https://example.org", priority=0)
+    abroad = make_service(
+        "Austrian ambulance", country="AT", kind="emergency", phone="144", topics=["ambulance"]
+    )
+    abroad.leads = True
+    abroad.save()
+
+    help_ = Service.objects.help_for_region("DE", pinned_ids=[abroad.pk])
+    assert help_.lead == ambulance
+    assert names(help_.emergency) == [
+        "Ambulance",
+        "Police",
+        "For deaf people",
+        "App only",
+        "Austrian ambulance",
+    ]
+
+    police.leads = True
+    police.save()
+    assert Service.objects.help_for_region("DE", pinned_ids=[abroad.pk]).lead == police
+    assert Service.objects.get(pk=abroad.pk).leads  # another country's choice stays
+    assert deaf.lead_rank("DE") > ambulance.lead_rank("DE")
+
+
+def test_the_lookup_says_whether_a_place_has_a_crisis_line() -> None:
+    make_service("Emergency", country="JO", kind="emergency", phone="911")
+    make_service("Unsure line", country="JO", confidence="low")
+    make_service("Information", country="JO", kind="other", phone="06 123 4567")
+
+    jordan = Service.objects.help_for_region("JO")
+    assert not jordan.has_crisis_line  # a low-confidence line is no line for clients
+    assert jordan.country_name == "Jordan"
+    assert jordan.find_a_helpline_url.startswith("https://findahelpline.com")
+    assert Service.objects.help_for_region("JO", audience=Audience.THERAPIST).has_crisis_line
+
+    make_service("Text", country="JO", kind="text_line", phone=None, sms="85258")
+    assert Service.objects.help_for_region("JO").has_crisis_line
+
+
+def test_the_lookup_gives_what_a_therapist_abroad_can_dial() -> None:
+    with_abroad = make_service(
+        "Lebanese Red Cross",
+        country="LB",
+        kind="emergency",
+        phone="140",
+        topics=["ambulance"],
+        from_abroad="+961 1 372 802",
+        from_abroad_source="https://www.redcross.org.lb/",
+    )
+    short = make_service("Police", country="LB", kind="emergency", phone="112")
+    line = make_service("Embrace", country="LB", phone="+961 1 341 941")
+    make_service("Local line", country="LB", phone="1564")
+
+    help_ = Service.objects.help_for_region("LB")
+
+    assert help_.from_abroad == [with_abroad]
+    assert with_abroad.from_abroad_tel_href == "tel:+9611372802"
+    assert help_.local_only == [short]
+    assert help_.international_lines == [line]

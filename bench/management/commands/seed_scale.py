@@ -53,7 +53,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--versions", type=int, default=3, help="Versions per plan (3).")
         parser.add_argument(
-            "--services", type=int, default=5000, help="Synthetic directory services (5000)."
+            "--services", type=int, default=15000, help="Synthetic directory services (15000)."
         )
         parser.add_argument(
             "--practices",

@@ -14,6 +14,7 @@ from crisisplan.links.models import PrivateLink
 from crisisplan.plans.models import Plan
 from crisisplan.plans.sections import PlanContent
 from hotlines.csvio import ImportFailed, import_csv
+from hotlines.models import Service
 
 DEMO_EMAIL = "demo@crisisplan.example"
 DEMO_PASSWORD = "demo-therapist-2026"  # noqa: S105 (a published demo login, DEBUG only)
@@ -113,7 +114,16 @@ class Command(BaseCommand):
         self.stdout.write(f"demo clients: {added} added, {len(demo) - added} already there")
 
     def load_directory(self) -> None:
-        """Import the directory's starter data (idempotent: unchanged rows stay as they are)."""
+        """Import the directory's starter data into an empty directory. A directory that
+        has entries is the curators': it is left alone (`import_hotlines` updates it,
+        keeping their changes)."""
+        count = Service.objects.count()
+        if count:
+            self.stdout.write(
+                f"directory: {count} entries already there, left as they are "
+                "(import_hotlines updates them)"
+            )
+            return
         seed = settings.BASE_DIR / "hotlines" / "data" / "hotlines_seed.csv"
         try:
             result = import_csv(seed.read_bytes())
