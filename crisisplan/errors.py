@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.csrf import csrf_failure as django_csrf_failure
 
-from crisisplan.links.public import private_headers
+from crisisplan.links.public import client_page, help_for_path, private_headers
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -18,7 +17,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A refused form (missing or stale CSRF token). On a private link's pages the client
     gets the link's own headers and emergency help; elsewhere, 403_csrf.html."""
     if request.path.startswith("/p/"):
-        return private_headers(render(request, "links/public/csrf_failure.html", status=403))
+        page = client_page(
+            request,
+            "links/public/csrf_failure.html",
+            {},
+            region_help=help_for_path(request.path),
+            status=403,
+        )
+        return private_headers(page)
     return django_csrf_failure(request, reason, template_name="403_csrf.html")
 
 

@@ -435,6 +435,48 @@ class RegionHelp:
     def others(self) -> list[Service]:
         return [s for s in self.services if s.kind != Service.Kind.EMERGENCY]
 
+    # --- the two kinds of help on every page a client can reach ------------------------
+    # "In danger now" is ``lead``. Only the place's own country counts for "talk": a
+    # short code pinned from elsewhere does not work there.
+
+    @property
+    def talk(self) -> Reach | None:
+        """ "Talk to someone now": see talk_at."""
+        return self.talk_at(timezone.now())
+
+    def talk_at(self, now: datetime) -> Reach | None:
+        """The place's first crisis line with a phone number (a plan's pinned lines
+        first, as ordered), preferring one not closed at ``now``; where there is none,
+        its first text line or chat (by text message, or online); None when the
+        directory has none that this audience may see."""
+        reaches = [
+            reach
+            for s in self.crisis_lines
+            if s.country == self.country and (reach := Reach.of(s)) is not None
+        ]
+        calls = [r for r in reaches if r.method.kind == ContactMethod.Kind.PHONE]
+        for candidates in (calls, reaches):
+            open_now = (r for r in candidates if r.service.open_state(now) is not False)
+            found = next(open_now, None) or next(iter(candidates), None)
+            if found:
+                return found
+        return None
+
+    @property
+    def place_name(self) -> str:
+        name = country_name(self.country) if self.country else ""
+        return f"{subdivision_name(self.subdivision)}, {name}" if self.subdivision else name
+
+    @property
+    def timezone(self) -> str:
+        """The place's time zone, for times shown to a person there: a curator's zone
+        on the region's own services where there are any, else the country's
+        (hotlines.regions.default_timezone); UTC for an unknown place."""
+        own = (s.timezone for s in self.services if s.subdivision == self.subdivision)
+        return next((zone for zone in own if self.subdivision and zone), None) or (
+            default_timezone(self.country) if self.country else "UTC"
+        )
+
     @property
     def crisis_lines(self) -> list[Service]:
         return [s for s in self.services if s.kind in CRISIS_KINDS]
@@ -454,6 +496,32 @@ class RegionHelp:
     @property
     def international_lines(self) -> list[Service]:
         return [s for s in self.crisis_lines if any(p.is_international for p in s.phones)]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A way to reach a service from a client's page: a call, a text message or a chat."""
+
+    service: Service
+    method: ContactMethod
+
+    @classmethod
+    def of(cls, service: Service) -> Reach | None:
+        """The best way to reach ``service``: a call, else a text, else a chat."""
+        methods = service.contact_methods.all()
+        for kind in (ContactMethod.Kind.PHONE, ContactMethod.Kind.SMS, ContactMethod.Kind.CHAT):
+            for method in methods:
+                if method.kind == kind and method.href:
+                    return cls(service, method)
+        return None
+
+    @property
+    def href(self) -> str:
+        return self.method.href
+
+    @property
+    def is_call(self) -> bool:
+        return self.method.kind == ContactMethod.Kind.PHONE
 
 
 @dataclass(frozen=True)

@@ -167,3 +167,23 @@ def sms_href(number: str, keyword: str = "") -> str:
     if keyword:
         href += "?body=" + quote(keyword, safe="")
     return href
+
+
+def international_number(number: str, country: str = "") -> str:
+    """The number in E.164 form ("+9613111222"), read as dialled in ``country`` (ISO
+    3166-1) unless it starts with +; "" when libphonenumber does not know it as a valid
+    number there (a short code, a typo, a number of another country without its +)."""
+    try:
+        parsed = phonenumbers.parse(dial_string(number), (country or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(parsed):
+        return ""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def whatsapp_href(number: str, country: str = "") -> str:
+    """WhatsApp's click-to-chat link (https://wa.me/<E.164 digits>), or "" for a number
+    that cannot be made international (see international_number)."""
+    e164 = international_number(number, country)
+    return f"https://wa.me/{e164.lstrip('+')}" if e164 else ""

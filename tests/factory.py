@@ -107,7 +107,12 @@ def full_content(items: int = 2, tag: str = "") -> PlanContent:
             for n in range(items):
                 row = {}
                 for f in part.fields:
-                    row[f.key] = f"0{n + 1:03d} 123 456" if f.kind == "phone" else f"{tag}{key} {n}"
+                    if f.kind == "tick":
+                        row[f.key] = ""  # ticks: see the WhatsApp tests
+                    elif f.kind == "phone":
+                        row[f.key] = f"0{n + 1:03d} 123 456"
+                    else:
+                        row[f.key] = f"{tag}{key} {n}"
                 rows.append(row)
             data[key] = rows
     data["therapist"] = {

@@ -1,10 +1,23 @@
-"""Forms of the private link: the therapist's link form and the client's PIN."""
+"""Forms of the private link: the therapist's link form, the client's PIN and the
+client's "somewhere else?"."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+from operator import itemgetter
+from typing import Any
+
+import pycountry
 from django import forms
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from crisisplan.links.models import PrivateLink
+from hotlines.models import RegionHelp, Service, region_help
+from hotlines.regions import country_name, subdivision_name
 
 PIN_RE_MESSAGE = "A PIN is 4 to 8 digits (numbers only)."
 
@@ -55,3 +68,99 @@ class LinkForm(forms.Form):
 
 class PinForm(forms.Form):
     pin = PinField(label="Your PIN", required=True)
+
+
+# --- "Somewhere else?" on the client's pages -----------------------------------------
+
+
+@functools.cache
+def _country_choices() -> tuple[tuple[str, str], ...]:
+    """Every ISO 3166-1 country, by name: for a country without directory entries the
+    page still shows the general emergency number (RegionHelp.fallback)."""
+    countries = ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries)
+    return tuple(sorted(countries, key=itemgetter(1)))
+
+
+@functools.lru_cache(maxsize=64)
+def _country_options(language: str, chosen: str) -> str:
+    options = [("", str(_("Choose a country"))), *_country_choices()]
+    selected = mark_safe(" selected")  # a constant attribute, nothing from the request
+    rows = ((code, selected if code == chosen else "", name) for code, name in options)
+    return format_html_join("", '<option value="{}"{}>{}</option>', rows)
+
+
+def _code(value: Any, length: int) -> str:
+    return value.strip().upper()[:length] if isinstance(value, str) else ""
+
+
+class ElsewhereForm(forms.Form):
+    """ "Somewhere else?": the help of another country (and region) for a client away
+    from home. A GET form on the client's pages: nothing is stored and nothing of the
+    plan is sent. Regions are those the directory has services of, offered once a
+    country is chosen (without JavaScript: after the first submit).
+    """
+
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+
+    def __init__(self, data: Mapping[str, Any] | None, *, home: RegionHelp) -> None:
+        if data is not None and "country" in data:
+            # Codes as typed into the address bar too: "fr", " FR ".
+            data = {
+                "country": _code(data.get("country"), 12),
+                "region": _code(data.get("region"), 6),
+            }
+        else:
+            data = None
+        super().__init__(data, initial={"country": home.country, "region": home.subdivision})
+        self.home = home
+        countries = _country_choices()
+        self.fields["country"].choices = [("", _("Choose a country")), *countries]
+        # Regions once a country is chosen (one query; none on the page as it opens).
+        chosen = data["country"] if data else ""
+        regions = (
+            Service.objects.visible_to_clients()
+            .filter(country=chosen)
+            .exclude(subdivision="")
+            .values_list("subdivision", flat=True)
+            .distinct()
+            if chosen in dict(countries)
+            else []
+        )
+        self.fields["region"].choices = [
+            ("", _("All of the country")),
+            *sorted(((code, subdivision_name(code)) for code in regions), key=itemgetter(1)),
+        ]
+
+    @property
+    def has_regions(self) -> bool:
+        return len(self.fields["region"].choices) > 1
+
+    @property
+    def region_value(self) -> str:
+        return self.data["region"] if self.is_bound else self.initial["region"]
+
+    @property
+    def country_options(self) -> str:
+        """The country select's options, the chosen (or home) country selected: built
+        once per language and choice, since every plan page carries them all."""
+        chosen = self.data["country"] if self.is_bound else self.initial["country"]
+        if chosen not in dict(_country_choices()):
+            chosen = self.home.country  # "ZZ": the help shown is the client's own
+        return _country_options(get_language(), chosen)
+
+    def place_help(self) -> tuple[RegionHelp | None, str]:
+        """(the help to show, a short message): None when no country was chosen; the
+        client's own region's help for a country code that does not exist."""
+        if not self.is_bound or not self.data["country"]:
+            return None, ""
+        if self.is_valid():
+            return region_help(self.cleaned_data["country"], self.cleaned_data["region"]), ""
+        code = self.data["country"]
+        if "country" in self.errors:
+            message = _(
+                "There is no country with the code “%(code)s”. This is the help for %(home)s."
+            )
+            return self.home, message % {"code": code, "home": self.home.place_name}
+        message = _("That is not a region of %(country)s: this is the help for the whole country.")
+        return region_help(code), message % {"country": country_name(code)}

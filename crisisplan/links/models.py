@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import math
 import re
 import secrets
 import time
@@ -181,6 +182,13 @@ class PrivateLink(models.Model):
 
     def is_locked(self, now: datetime.datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+    def minutes_locked(self, now: datetime.datetime | None = None) -> int:
+        """Whole minutes until a PIN lock ends, rounded up; 0 when not locked."""
+        now = now or timezone.now()
+        if not self.is_locked(now):
+            return 0
+        return max(1, math.ceil((self.locked_until - now).total_seconds() / 60))
 
     @property
     def has_pin(self) -> bool:

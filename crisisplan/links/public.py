@@ -5,20 +5,26 @@ that keep the page out of caches, referrers and search engines."""
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import zoneinfo
 from typing import Any
 
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
 from crisisplan.links import gate
-from crisisplan.links.forms import PinForm
+from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
 from crisisplan.plans.display import plan_body_context
+from hotlines.models import RegionHelp
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +43,12 @@ def private_link_page(view: Any) -> Any:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        exceeded = gate.check(request, kwargs.get("token"))
+        token = kwargs.get("token")
+        exceeded = gate.check(request, token)
         if exceeded is None:
             response = view(request, *args, **kwargs)
         else:
-            response = _too_many(request, exceeded.seconds)
+            response = _too_many(request, exceeded.seconds, token)
         return private_headers(response)
 
     return wrapper
@@ -54,8 +61,56 @@ def private_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
-    response = render(request, "links/public/too_many.html", status=429)
+def client_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    region_help: RegionHelp | None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render a page a client can reach: with the help of ``region_help`` (None: the
+    general numbers) at the top, and every date and time in that place's time zone."""
+    zone = zoneinfo.ZoneInfo(region_help.timezone if region_help else "UTC")
+    with timezone.override(zone):
+        return render(
+            request,
+            template,
+            {
+                **context,
+                "region_help": region_help,
+                "time_zone": zone.key,
+                "time_zone_name": zone_label(zone.key),
+            },
+            status=status,
+        )
+
+
+def zone_label(zone: str) -> str:
+    """What a person calls a time zone: "Asia/Beirut" -> "Beirut"."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _link_help(link: PrivateLink | None) -> RegionHelp | None:
+    """The help for a link's client's region on the pages before the plan is open: with
+    the plan's hides (a hidden line never shows on any of the client's pages) but not
+    its pins (see Plan.directory_help); None for an unknown link."""
+    return link.plan.directory_help(pins=False) if link is not None else None
+
+
+def help_for_path(path: str) -> RegionHelp | None:
+    """The help for the link a /p/<token>/... path names, if it is one we know (the
+    pages that answer before any view runs: a refused form)."""
+    token = path.removeprefix("/p/").split("/", 1)[0]
+    return _link_help(PrivateLink.find(token)) if path.startswith("/p/") else None
+
+
+def _too_many(request: HttpRequest, retry_after: int, token: str | None) -> HttpResponse:
+    # The link's own region where the token names one: one indexed lookup, no more.
+    link = PrivateLink.find(token) if token else None
+    response = client_page(
+        request, "links/public/too_many.html", {}, region_help=_link_help(link), status=429
+    )
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -72,9 +127,10 @@ def _usable_link(
 
 
 def _link_gone(request: HttpRequest, link: PrivateLink | None) -> HttpResponse:
-    # A dead link we know still gives its region's emergency numbers; nothing else.
-    help_here = link.plan.directory_help(choices=False) if link is not None else None
-    return render(request, "links/public/gone.html", {"region_help": help_here}, status=404)
+    # A dead link we know still gives its region's help; nothing else.
+    return client_page(
+        request, "links/public/gone.html", {}, region_help=_link_help(link), status=404
+    )
 
 
 @private_link_page
@@ -82,17 +138,29 @@ def unknown(request: HttpRequest) -> HttpResponse:
     return _link_gone(request, None)
 
 
+def _elsewhere(request: HttpRequest, home: RegionHelp) -> dict[str, Any]:
+    """The "somewhere else?" form and, once a place is chosen, its help."""
+    form = ElsewhereForm(request.GET if "country" in request.GET else None, home=home)
+    place_help, message = form.place_help()
+    return {"elsewhere": form, "elsewhere_help": place_help, "elsewhere_message": message}
+
+
 def _landing(
-    request: HttpRequest, link: PrivateLink, form: PinForm | None, status: int = 200
+    request: HttpRequest, token: str, link: PrivateLink, form: PinForm | None, status: int = 200
 ) -> HttpResponse:
+    home = _link_help(link)
     context = {
-        "region_help": link.plan.directory_help(choices=False),
+        "token": token,
         "form": form,
         "locked": link.is_locked(),
         "locked_until": link.locked_until,
+        "locked_minutes": link.minutes_locked(),
         "tries_left": PrivateLink.PIN_FAILURE_LIMIT - link.failed_pin_attempts,
+        **_elsewhere(request, home),
     }
-    return render(request, "links/public/landing.html", context, status=status)
+    return client_page(
+        request, "links/public/landing.html", context, region_help=home, status=status
+    )
 
 
 @private_link_page
@@ -105,17 +173,17 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     if refused:
         return refused
     if request.method != "POST":
-        return _landing(request, link, PinForm() if link.has_pin else None)
+        return _landing(request, token, link, PinForm() if link.has_pin else None)
     if link.has_pin:
         form = PinForm(request.POST)
         if link.is_locked():
-            return _landing(request, link, form, status=403)
+            return _landing(request, token, link, form, status=403)
         if not form.is_valid():
-            return _landing(request, link, form, status=400)
+            return _landing(request, token, link, form, status=400)
         if not link.check_pin(form.cleaned_data["pin"]):
             if not link.is_locked():
                 form.add_error("pin", "That PIN is not right.")
-            return _landing(request, link, form, status=403)
+            return _landing(request, token, link, form, status=403)
     link.record_open(request.headers.get("User-Agent", ""))
     response = redirect("links:plan", token=token)
     gate.grant(request, response, link)
@@ -162,10 +230,16 @@ def plan(request: HttpRequest, token: str) -> HttpResponse:
     link, refused = _client_plan(request, token)
     if refused:
         return refused
-    return render(
+    context = _client_plan_context(link)
+    home = context.pop("region_help")
+    # ?kept=1: the copy the service worker keeps on the phone, which says when it was
+    # saved (static/js/sw.js asks for it when the client chooses "Keep on this phone").
+    kept_on = timezone.now() if request.GET.get("kept") == "1" else None
+    return client_page(
         request,
         "links/public/plan.html",
-        {**_client_plan_context(link), "token": token},
+        {**context, **_elsewhere(request, home), "token": token, "kept_on": kept_on},
+        region_help=home,
     )
 
 
@@ -176,10 +250,66 @@ def copy(request: HttpRequest, token: str) -> HttpResponse:
     link, refused = _client_plan(request, token)
     if refused:
         return refused
-    response = render(
+    context = _client_plan_context(link)
+    home = context.pop("region_help")
+    response = client_page(
         request,
         "links/public/copy.html",
-        {**_client_plan_context(link), "inline_css": _site_css(), "saved_on": timezone.now()},
+        {**context, "inline_css": _site_css(), "saved_on": timezone.now()},
+        region_help=home,
     )
     response["Content-Disposition"] = 'attachment; filename="my-crisis-plan.html"'
     return response
+
+
+# --- the installable web app and "Keep on this phone" -------------------------------
+
+THEME_COLOUR = "#a4161a"  # the help bar's red (static/css/app.css, --danger)
+
+
+@functools.lru_cache(maxsize=8)
+def _manifest(language: str) -> str:
+    """The web app manifest. It is served under each link's path (/p/<token>/...), so
+    its relative start URL and scope are that link's landing page, never the site's
+    root, and it holds no token itself: the same bytes for every link."""
+    icons = [
+        {"src": static(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    icons.append({"src": static("icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"})
+    return json.dumps(
+        {
+            # A neutral name: the home screen of a shared phone shows it.
+            "name": str(_("My plan")),
+            "short_name": str(_("My plan")),
+            "start_url": "./",
+            "scope": "./",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": THEME_COLOUR,
+            "icons": icons,
+        }
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def manifest(request: HttpRequest, token: str) -> HttpResponse:
+    """The manifest for /p/<token>/: looks nothing up (it says nothing about the link),
+    so it answers alike for every token and costs no query."""
+    response = HttpResponse(_manifest(get_language()), content_type="application/manifest+json")
+    return private_headers(response)
+
+
+@functools.cache
+def _service_worker_source() -> str:
+    with staticfiles_storage.open("js/sw.js") as source:
+        return source.read().decode()
+
+
+@require_http_methods(["GET", "HEAD"])
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """static/js/sw.js, served from /p/sw.js: a service worker may only control pages
+    under its own folder, and this URL (without a token, so no log ever sees one from
+    it) lets the page register it for its own link's path, /p/<token>/, alone."""
+    response = HttpResponse(_service_worker_source(), content_type="text/javascript")
+    return private_headers(response)

@@ -59,7 +59,7 @@ def plan_body_context(plan: Plan, content: PlanContent) -> dict[str, Any]:
     region_help = plan.directory_help()
     keep = ("professionals",) if region_help.services or region_help.fallback else ()
     return {
-        "plan_sections": content.display_sections(keep=keep),
+        "plan_sections": content.display_sections(keep=keep, country=plan.client.country),
         "region_help": region_help,
         "last_reviewed_on": plan.published_at,
         "cut_off_record": record_info(plan.client),

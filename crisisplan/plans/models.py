@@ -149,16 +149,19 @@ class Plan(models.Model):
             (pinned if is_pin else hidden).add(service_id)
         return pinned, hidden
 
-    def directory_help(self, audience: str = "client", *, choices: bool = True) -> RegionHelp:
+    def directory_help(self, audience: str = "client", *, pins: bool = True) -> RegionHelp:
         """The directory's services for the client's region, with this plan's pins and
-        hides (without them: ``choices=False``), in the order a person in crisis needs
-        them (a fixed number of queries)."""
+        hides, in the order a person in crisis needs them (a fixed number of queries).
 
-        pinned, hidden = self.directory_ids() if choices else (set(), set())
+        ``pins=False``: hides only, for the link's pages before the plan is open: a
+        pinned service (a line for veterans, for LGBTQ+ youth...) can say something
+        about the client to whoever sees the link, a hidden one cannot."""
+
+        pinned, hidden = self.directory_ids()
         return region_help(
             self.client.country,
             self.client.subdivision,
-            pinned_ids=pinned,
+            pinned_ids=pinned if pins else (),
             hidden_ids=hidden,
             audience=audience,
             version=self.__dict__.get("_directory_version", CURRENT),

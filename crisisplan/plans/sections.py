@@ -28,8 +28,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from hotlines.phones import tel_href, validate_phone
+from hotlines.phones import (
+    international_number,
+    sms_href,
+    tel_href,
+    validate_phone,
+    whatsapp_href,
+)
+from hotlines.regions import country_name
 
 SCHEMA = 1
 MAX_ITEMS = 30  # per list
@@ -47,14 +56,18 @@ MAX_ROWS = 100  # rows read from a POST per list (the rest are not even looked a
 class Field:
     key: str
     label: str
-    kind: str = "text"  # text | longtext | phone | minutes | choice
+    kind: str = "text"  # text | longtext | phone | minutes | choice | tick
     max_length: int = MAX_TEXT
     choices: tuple[tuple[str, str], ...] = ()
     help: str = ""
+    # A tick about a phone field of the same part: "of" names that field, "reach" the
+    # way the client's page then offers ("sms" or "whatsapp").
+    of: str = ""
+    reach: str = ""
 
     @property
     def input_type(self) -> str:
-        return {"phone": "tel", "minutes": "number"}.get(self.kind, "text")
+        return {"phone": "tel", "minutes": "number", "tick": "checkbox"}.get(self.kind, "text")
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,8 @@ class Part:
     needs_one_of: tuple[str, ...] = ()
     needs_message: str = ""
     help: str = ""
+    # Its rows are people (sections 3 and 4): the client's page offers to text them.
+    people: bool = False
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
@@ -90,6 +105,12 @@ def _text(label: str = "Text", help: str = "") -> Field:
 
 NAME = Field("name", "Name", max_length=MAX_NAME)
 PHONE = Field("phone", "Phone", kind="phone", max_length=MAX_PHONE)
+# A tick (checkbox) is stored as TICKED or "".
+TICKED = "yes"
+# The client's page offers a WhatsApp button for this person's number.
+WHATSAPP = Field(
+    "whatsapp", _("On WhatsApp"), kind="tick", max_length=len(TICKED), of="phone", reach="whatsapp"
+)
 
 WHO_CALLS = (
     ("therapist_calls", "My therapist calls me"),
@@ -121,10 +142,11 @@ SECTIONS: tuple[Section, ...] = (
             Part(
                 "distractions",
                 "People and places",
-                (NAME, PHONE, Field("place", "Place", max_length=MAX_NAME)),
+                (NAME, PHONE, WHATSAPP, Field("place", "Place", max_length=MAX_NAME)),
                 item_noun="person or place",
                 needs_one_of=("name", "place"),
                 needs_message="Give a name or a place for this row.",
+                people=True,
             ),
         ),
     ),
@@ -137,10 +159,11 @@ SECTIONS: tuple[Section, ...] = (
             Part(
                 "helpers",
                 "People",
-                (NAME, PHONE),
+                (NAME, PHONE, WHATSAPP),
                 item_noun="person",
                 needs_one_of=("name",),
                 needs_message="Give the name of the person with this number.",
+                people=True,
             ),
         ),
     ),
@@ -158,6 +181,22 @@ SECTIONS: tuple[Section, ...] = (
                     NAME,
                     PHONE,
                     Field("after_hours", "After-hours phone", kind="phone", max_length=MAX_PHONE),
+                    Field(
+                        "after_hours_texts",
+                        _("The client may text the after-hours number"),
+                        kind="tick",
+                        max_length=len(TICKED),
+                        of="after_hours",
+                        reach="sms",
+                    ),
+                    Field(
+                        "after_hours_whatsapp",
+                        _("The client may reach the after-hours number on WhatsApp"),
+                        kind="tick",
+                        max_length=len(TICKED),
+                        of="after_hours",
+                        reach="whatsapp",
+                    ),
                     Field("after_hours_note", "When the after-hours number can be used"),
                 ),
                 many=False,
@@ -236,6 +275,8 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 PARTS: dict[str, Part] = {part.key: part for section in SECTIONS for part in section.parts}
+# Ticks alone do not make a row: a ticked box on an empty row is an empty row.
+TICK_KEYS = frozenset(f.key for part in PARTS.values() for f in part.fields if f.kind == "tick")
 
 
 def _clean_str(value: Any) -> str:
@@ -252,7 +293,7 @@ def _normalise_row(part: Part, row: Any) -> dict[str, str]:
 
 
 def _is_blank(row: Mapping[str, str]) -> bool:
-    return not any(row.values())
+    return not any(value for key, value in row.items() if key not in TICK_KEYS)
 
 
 def choice_label(field_: Field, value: str) -> str:
@@ -263,16 +304,52 @@ def choice_label(field_: Field, value: str) -> str:
 
 
 @dataclass(frozen=True)
+class Phone:
+    """A number in the plan and the ways the client's page offers to reach it: always a
+    call; a text message (sms:) for the people of sections 3 and 4 and where the
+    therapist allows texts; WhatsApp where the therapist ticked it."""
+
+    number: str
+    label: str = ""  # a record's field label ("After-hours phone")
+    texts: bool = False
+    whatsapp: bool = False
+    # The client's country (ISO 3166-1): a number without its + is read as dialled there
+    # to make the international number WhatsApp needs.
+    country: str = ""
+    # Texting is the therapist's choice here (not a given), so diffs and exports name it.
+    texts_chosen: bool = False
+
+    def __str__(self) -> str:
+        ways = [way for way, on in (("texts", self.texts_chosen and self.texts),) if on]
+        ways += ["WhatsApp"] if self.whatsapp else []
+        text = f"{self.label}: {self.number}" if self.label else self.number
+        return f"{text} ({', '.join(ways)})" if ways else text
+
+    @property
+    def tel_href(self) -> str:
+        return tel_href(self.number)
+
+    @property
+    def sms_href(self) -> str:
+        return sms_href(self.number) if self.texts else ""
+
+    @property
+    def whatsapp_href(self) -> str:
+        """https://wa.me/<E.164 digits>, or "" (not ticked, or no international form)."""
+        return whatsapp_href(self.number, self.country) if self.whatsapp else ""
+
+
+@dataclass(frozen=True)
 class Item:
     """One line of a section as a person reads it, with its phone numbers."""
 
     text: str
-    phones: tuple[tuple[str, str, str], ...] = ()  # (label, number, tel: href)
-    label: str = ""  # a record's field label ("After-hours phone")
+    phones: tuple[Phone, ...] = ()
+    label: str = ""  # a record's field label ("When the after-hours number can be used")
 
     def __str__(self) -> str:
         parts = [self.text] if self.text else []
-        parts += [f"{label}: {number}" if label else number for label, number, _ in self.phones]
+        parts += [str(phone) for phone in self.phones]
         line = " — ".join(parts)
         return f"{self.label}: {line}" if self.label else line
 
@@ -326,30 +403,43 @@ class PlanContent:
 
     # -- reading --
 
-    def items(self, part: Part) -> list[Item]:
-        """The part's lines: one per list item, or one per filled field of a record."""
+    def items(self, part: Part, country: str = "") -> list[Item]:
+        """The part's lines: one per list item, or one per filled field of a record.
+        ``country`` is the client's (ISO 3166-1), for WhatsApp's international numbers."""
         if part.many:
-            return [_list_item(part, row) for row in self.data[part.key]]
+            return [_list_item(part, row, country) for row in self.data[part.key]]
         record = self.data[part.key]
         if part.key == "session_cut_off":
             return _cut_off_items(part, record)
         items = []
         for f in part.fields:
             value = record[f.key]
-            if not value:
+            if not value or f.kind == "tick":
                 continue
             if f.kind == "phone":
-                items.append(Item("", ((f.label, value, tel_href(value)),), label=""))
+                # Ways the therapist ticked for this number (the after-hours phone).
+                reach = {t.reach for t in part.fields if t.of == f.key and record[t.key] == TICKED}
+                ticks = any(t.of == f.key and t.reach == "sms" for t in part.fields)
+                phone = Phone(
+                    value,
+                    f.label,
+                    texts="sms" in reach,
+                    whatsapp="whatsapp" in reach,
+                    country=country,
+                    texts_chosen=ticks,
+                )
+                items.append(Item("", (phone,)))
             else:
                 items.append(Item(value, label=f.label if f.key != "name" else ""))
         return items
 
-    def display_sections(self, keep: Iterable[str] = ()) -> list[DisplaySection]:
+    def display_sections(self, keep: Iterable[str] = (), country: str = "") -> list[DisplaySection]:
         """Sections with content, in order, for reading; empty ones are left out, except
-        those named in ``keep`` (section 5 when the directory adds services to it)."""
+        those named in ``keep`` (section 5 when the directory adds services to it).
+        ``country``: the client's, for WhatsApp links (see items)."""
         shown = []
         for section in SECTIONS:
-            parts = [DisplayPart(part.label, self.items(part)) for part in section.parts]
+            parts = [DisplayPart(part.label, self.items(part, country)) for part in section.parts]
             parts = [p for p in parts if p.items]
             if parts or section.key in keep:
                 shown.append(DisplaySection(section, parts))
@@ -397,7 +487,7 @@ class PlanContent:
         return hints
 
 
-def _list_item(part: Part, row: Mapping[str, str]) -> Item:
+def _list_item(part: Part, row: Mapping[str, str], country: str = "") -> Item:
     if part.key == "professionals":
         text = row["name"] + (f" ({row['role']})" if row["role"] else "")
     elif part.key == "distractions":
@@ -406,8 +496,13 @@ def _list_item(part: Part, row: Mapping[str, str]) -> Item:
         text = row["name"]
     else:
         text = row["text"]
-    phone = row.get("phone", "")
-    return Item(text, (("", phone, tel_href(phone)),) if phone else ())
+    number = row.get("phone", "")
+    if not number:
+        return Item(text)
+    # The people of sections 3 and 4 can be texted, and reached on WhatsApp if ticked.
+    whatsapp = row.get("whatsapp") == TICKED
+    phone = Phone(number, texts=part.people, whatsapp=whatsapp, country=country)
+    return Item(text, (phone,))
 
 
 def _cut_off_items(part: Part, record: Mapping[str, str]) -> list[Item]:
@@ -415,8 +510,7 @@ def _cut_off_items(part: Part, record: Mapping[str, str]) -> list[Item]:
     if record["who_calls"]:
         items.append(Item(choice_label(part.field("who_calls"), record["who_calls"])))
     if record["number"]:
-        number = record["number"]
-        items.append(Item("", (("On this number", number, tel_href(number)),)))
+        items.append(Item("", (Phone(record["number"], "On this number"),)))
     if record["minutes"]:
         minutes = record["minutes"]
         unit = "minute" if minutes == "1" else "minutes"
@@ -560,11 +654,16 @@ class EditorState:
         records: dict[str, dict[str, str]],
         blanks: dict[str, int] | None = None,
         action: str = "",
+        *,
+        country: str = "",
     ) -> None:
         self.rows = rows  # filled rows per list part, in order
         self.records = records
         self.blanks = blanks or {}
         self.action = action
+        # The client's country (ISO 3166-1): a number ticked for WhatsApp must have an
+        # international form, read as dialled there unless it starts with +.
+        self.country = country
         self.errors: dict[tuple[str, int | None, str], str] = {}
         self.part_errors: dict[str, str] = {}
         self._validate()
@@ -572,13 +671,13 @@ class EditorState:
     # -- building --
 
     @classmethod
-    def from_content(cls, content: PlanContent) -> EditorState:
+    def from_content(cls, content: PlanContent, *, country: str = "") -> EditorState:
         rows = {k: [dict(r) for r in content.data[k]] for k, p in PARTS.items() if p.many}
         records = {k: dict(content.data[k]) for k, p in PARTS.items() if not p.many}
-        return cls(rows, records)
+        return cls(rows, records, country=country)
 
     @classmethod
-    def from_post(cls, post: Mapping[str, Any]) -> EditorState:
+    def from_post(cls, post: Mapping[str, Any], *, country: str = "") -> EditorState:
         raw: dict[str, dict[int, dict[str, str]]] = {k: {} for k, p in PARTS.items() if p.many}
         records = {k: _blank_row(p) for k, p in PARTS.items() if not p.many}
         for name in post:
@@ -628,7 +727,7 @@ class EditorState:
             if match and match["part"] == key and not match["verb"]:
                 blanks[key] += ADD_ROWS
         filled = {k: [r for r in rows if not _is_blank(r)] for k, rows in ordered.items()}
-        return cls(filled, records, blanks, action)
+        return cls(filled, records, blanks, action, country=country)
 
     # -- validating --
 
@@ -652,9 +751,36 @@ class EditorState:
             value = row[f.key]
             if not value:
                 continue
-            message = _field_error(f, value)
+            message = _field_error(f, value) or self._tick_error(part, f, row)
             if message:
                 self.errors[(part.key, index, f.key)] = message
+
+    def _tick_error(self, part: Part, f: Field, row: Mapping[str, str]) -> str:
+        """A ticked way of reaching a number needs the number, and WhatsApp needs its
+        international form (read as dialled in the client's country)."""
+        if not f.of:
+            return ""
+        number = row[f.of]
+        if not number:
+            return gettext("%(tick)s: add the number in “%(field)s” too, or untick it.") % {
+                "tick": f.label,
+                "field": part.field(f.of).label,
+            }
+        if _field_error(part.field(f.of), number):
+            return ""  # the number's own error says what is wrong
+        if f.reach == "whatsapp" and not international_number(number, self.country):
+            if self.country:
+                message = gettext(
+                    "WhatsApp needs the number with its country code: “%(number)s” is not a "
+                    "number of %(country)s. Write it as +… or untick WhatsApp."
+                )
+            else:
+                message = gettext(
+                    "WhatsApp needs the number with its country code: write “%(number)s” "
+                    "as +… or untick WhatsApp."
+                )
+            return message % {"number": number, "country": country_name(self.country)}
+        return ""
 
     @property
     def is_valid(self) -> bool:
@@ -739,4 +865,6 @@ def _field_error(f: Field, value: str) -> str:
             return f"{f.label}: give a whole number of minutes from 1 to {MAX_MINUTES}."
     elif f.kind == "choice" and value not in dict(f.choices):
         return f"{f.label}: choose one of the options."
+    elif f.kind == "tick" and value != TICKED:
+        return gettext("%(label)s: tick the box or leave it empty.") % {"label": f.label}
     return ""

@@ -125,11 +125,14 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     kept = request.unsaved_work  # what was sent after the session ended, not saved yet
     if request.method == "GET" and kept is None:
         return _render_editor(
-            request, plan, EditorState.from_content(current), base_version=plan.current_number
+            request,
+            plan,
+            EditorState.from_content(current, country=plan.client.country),
+            base_version=plan.current_number,
         )
 
     data = kept if kept is not None else request.POST
-    editor = EditorState.from_post(data)
+    editor = EditorState.from_post(data, country=plan.client.country)
     base = _int_or(data.get("base_version"), -1)
     note_form = ChangeNoteForm(data)
     note_ok = note_form.is_valid()

@@ -33,7 +33,7 @@ def at(monkeypatch: pytest.MonkeyPatch, moment: datetime.datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["hotlines/includes/emergency.html", "hotlines/includes/helplines.html"]
+    "name", ["hotlines/includes/help_calls.html", "hotlines/includes/helplines.html"]
 )
 def test_a_fragment_is_exactly_the_template(lines: None, name: str, monkeypatch: Any) -> None:
     at(monkeypatch, MONDAY.replace(hour=10))
@@ -59,7 +59,7 @@ def test_open_now_follows_the_clock_with_the_lookup_remembered(
 
 
 def test_a_changed_number_is_a_new_lookup_and_a_new_fragment(lines: None) -> None:
-    name = "hotlines/includes/emergency.html"
+    name = "hotlines/includes/help_calls.html"
     before = directory.directory_fragment(name, region_help("GB", "GB-ENG"))
     assert 'href="tel:999"' in before
     found = region_help("GB", "GB-ENG")
@@ -71,5 +71,5 @@ def test_a_changed_number_is_a_new_lookup_and_a_new_fragment(lines: None) -> Non
 
 
 def test_a_page_without_a_region_gets_the_general_numbers(db: None) -> None:
-    html = directory.directory_fragment("hotlines/includes/emergency.html", None)
+    html = directory.directory_fragment("hotlines/includes/help_calls.html", None)
     assert 'href="tel:112"' in html and 'href="tel:911"' in html

@@ -64,9 +64,9 @@ def test_the_danger_button_calls_the_ambulance_and_lists_police_and_fire(alice) 
     pages = client_pages(published_plan(alice, "LB"))
 
     for html in pages.values():
-        big = re.search(r'class="emergency-call" href="([^"]+)"', html)
+        big = re.search(r'class="help-call help-danger" href="([^"]+)"', html)
         assert big and big[1] == "tel:140"
-        more = html.split('class="emergency-more"')[1].split("</ul>")[0]
+        more = html.split('class="entry-list"')[1].split("</ul>")[0]
         assert 'href="tel:112"' in more and 'href="tel:175"' in more
 
 

@@ -191,9 +191,10 @@ def test_landing_shows_no_personal_data_and_does_not_count_as_an_open(plan: Plan
         assert response.status_code == 200
         assert_private_headers(response)
     page = browser.get(path).content.decode()
-    for private in ("Robin", "Canary-Surname", "Leeds", "Maya", "07700", "Dr. Ito", "Samaritans"):
+    for private in ("Robin", "Canary-Surname", "Leeds", "Maya", "07700", "Dr. Ito"):
         assert private not in page
     assert 'href="tel:999"' in page  # the region's emergency number
+    assert 'href="tel:116123"' in page  # and its crisis line
     assert "Open my plan" in page
     assert not LinkOpen.objects.exists()
 
@@ -338,7 +339,7 @@ def test_missing_csrf_token_is_refused_without_a_leak(plan: Plan) -> None:
     assert response.status_code == 403
     assert_private_headers(response)
     assert "Please try again" in response.content.decode()
-    assert 'href="tel:112"' in response.content.decode()
+    assert 'href="tel:999"' in response.content.decode()  # the link's region's help
     assert b"Robin" not in response.content
     assert not LinkOpen.objects.exists()
 
@@ -400,9 +401,11 @@ def test_requests_per_address_are_limited(plan: Plan, settings: Any) -> None:
     assert limited.status_code == 429
     assert_private_headers(limited)
     assert limited["Retry-After"] == "3600"
-    assert 'href="tel:112"' in limited.content.decode()
+    assert 'href="tel:999"' in limited.content.decode()  # the link's region's help
     # Unknown tokens count too (no guessing), and another address is not affected.
-    assert browser.get("/p/unknown/").status_code == 429
+    unknown = browser.get("/p/unknown/")
+    assert unknown.status_code == 429
+    assert 'href="tel:112"' in unknown.content.decode()  # the general numbers
     assert HttpClient(REMOTE_ADDR="203.0.113.10").get(path).status_code == 200
 
 
@@ -443,8 +446,9 @@ def test_link_pages_take_a_fixed_number_of_queries(
     plan: Plan, django_assert_num_queries: Any, extra_services: int
 ) -> None:
     """Session, the rate counters (one statement), and one query for the link with its
-    plan, client, key and published version, the plan's pins and hides and the
-    directory's version (LinkPageQuery). The first lookup of a region adds three."""
+    plan, client, key and published version, the plan's pins and hides (the landing page
+    leaves out hidden lines too) and the directory's version (LinkPageQuery). The first
+    lookup of a region adds three."""
     for n in range(extra_services):
         make_service(f"Line {n}", country="GB", phone=f"0800 {n:03d} 000")
     path = issue(plan)

@@ -52,7 +52,7 @@ def test_empty_rows_are_ignored_and_order_is_kept() -> None:
         {"text": "Not sleeping"},
         {"text": "Pulling away from friends"},
     ]
-    assert data["helpers"] == [{"name": "Sam", "phone": "+44 20 7946 0000"}]
+    assert data["helpers"] == [{"name": "Sam", "phone": "+44 20 7946 0000", "whatsapp": ""}]
     json.dumps(data)  # serialisable
 
 
@@ -113,6 +113,8 @@ def test_unknown_fields_and_actions_are_ignored() -> None:
         "name",
         "phone",
         "after_hours",
+        "after_hours_texts",
+        "after_hours_whatsapp",
         "after_hours_note",
     }
 
@@ -261,4 +263,5 @@ def test_display_leaves_out_empty_sections_and_links_phones() -> None:
     assert [s.section.number for s in shown] == [4, 7]
     (item,) = shown[0].parts[0].items
     assert item.text == "Sam"
-    assert item.phones == (("", "+44 20 7946 0000", "tel:+442079460000"),)
+    (phone,) = item.phones
+    assert (phone.number, phone.tel_href) == ("+44 20 7946 0000", "tel:+442079460000")

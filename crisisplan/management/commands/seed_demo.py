@@ -170,17 +170,19 @@ class Command(BaseCommand):
                 {"text": "Draw, even if it is only lines"},
             ],
             "distractions": [
-                {"name": "Nour", "phone": "+961 3 111 222", "place": ""},
+                {"name": "Nour", "phone": "+961 3 111 222", "whatsapp": "yes", "place": ""},
                 {"name": "", "phone": "", "place": "The café below my flat"},
             ],
             "helpers": [
-                {"name": "Maya (sister)", "phone": "+961 3 654 321"},
-                {"name": "Karim (friend)", "phone": "+961 71 222 333"},
+                {"name": "Maya (sister)", "phone": "+961 3 654 321", "whatsapp": "yes"},
+                {"name": "Karim (friend)", "phone": "+961 71 222 333", "whatsapp": "yes"},
             ],
             "therapist": {
                 "name": "Dr. Demo Therapist",
                 "phone": "+44 20 7946 0000",
                 "after_hours": "+44 20 7946 0999",
+                "after_hours_texts": "yes",
+                "after_hours_whatsapp": "yes",
                 "after_hours_note": "Weekdays until 22:00 Beirut time; otherwise call 140.",
             },
             "professionals": [{"name": "Dr. Salem", "role": "psychiatrist", "phone": "01 123 456"}],
