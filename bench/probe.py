@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         browser.get("/")
         record("dashboard", variant, measure(browser, "GET", "/"))
         editor = f"/clients/{editor_clients[variant].pk}/plan/"
+        browser.get(editor)
         result = record("editor", variant, measure(browser, "GET", editor))
         form = dict(post_form(result["html"], "base_version"))
         form["change_note"] = "Benchmark save"
