@@ -7,9 +7,11 @@ from typing import Any, ClassVar
 import phonenumbers
 from django import forms
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, country_choices
+from clients.models import Client
 from crisisplan.core.encryption import EncryptedModelFormMixin
+from hotlines.places import CountryField, PlacePicker, RegionField
 
 
 @lru_cache(maxsize=1)
@@ -18,10 +20,17 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [("", "—"), *((z, z.replace("_", " ")) for z in zones)]
 
 
-class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
-    """Create and edit a client. Country and region are validated by Client.clean()."""
+class ClientForm(PlacePicker, EncryptedModelFormMixin, forms.ModelForm):
+    """Create and edit a client. Country and region come from the place picker
+    (hotlines.places); Client.clean() checks them again for every other way in."""
 
-    country = forms.ChoiceField(label="Country", choices=())
+    country = CountryField()
+    subdivision = RegionField(
+        help_text=_(
+            "The state, province or region: it decides which regional crisis lines "
+            "the client's plan shows."
+        ),
+    )
     timezone = forms.ChoiceField(label="Time zone", choices=(), required=False)
 
     class Meta:
@@ -59,9 +68,6 @@ class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
             "street_address": forms.Textarea(attrs={"rows": 2}),
             "other_providers": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 5}),
-            "subdivision": forms.TextInput(
-                attrs={"autocapitalize": "characters", "spellcheck": "false"}
-            ),
         }
 
     sections: ClassVar = (
@@ -86,9 +92,7 @@ class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "Choose a country"), *country_choices()]
         self.fields["timezone"].choices = timezone_choices()
-        self.fields["subdivision"].widget.attrs["data-country-field"] = self["country"].auto_id
         for name in ("phone", "emergency_contact_phone"):
             self.fields[name].help_text = "With the country code, e.g. +44 20 7946 0000."
 
@@ -122,9 +126,6 @@ class ClientForm(EncryptedModelFormMixin, forms.ModelForm):
         if value:
             validate_email(value)
         return value
-
-    def clean_subdivision(self) -> str:
-        return (self.cleaned_data.get("subdivision") or "").strip().upper()
 
     def clean_timezone(self) -> str:
         return self.cleaned_data.get("timezone") or ""

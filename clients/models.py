@@ -34,12 +34,6 @@ from hotlines.regions import (
 )
 
 
-def country_choices() -> list[tuple[str, str]]:
-    return sorted(
-        ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries), key=lambda c: c[1]
-    )
-
-
 class ClientQuerySet(models.QuerySet["Client"]):
     def for_therapist(self, user: Any) -> ClientQuerySet:
         if not getattr(user, "is_authenticated", False):
@@ -210,6 +204,10 @@ class Client(EncryptedModel):
         self.country = (self.country or "").strip().upper()
         self.subdivision = (self.subdivision or "").strip().upper()
         # The directory's code checks, with messages that help a therapist fix the form.
+        # An empty country is the field's own "blank" check (clean_fields), which a form
+        # skips when its own field already said so: one message, not two.
+        if not self.country:
+            return
         try:
             validate_country(self.country)
         except ValidationError:

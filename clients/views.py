@@ -56,7 +56,9 @@ def _form_data(request: HttpRequest) -> Any:
 @keeps_unsaved_work
 def add(request: HttpRequest) -> HttpResponse:
     form = ClientForm(_form_data(request), instance=Client(therapist=request.user))
-    if request.method == "POST" and form.is_valid():
+    if form.refresh_requested:  # "show this country's regions" without JavaScript
+        form = ClientForm(initial=form.typed_values(), instance=Client(therapist=request.user))
+    elif request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ClientForm.Meta.fields}
         client = Client.objects.create_for(request.user, **fields)
         messages.success(request, "Client added.")
@@ -84,7 +86,9 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     form = ClientForm(_form_data(request), instance=client)
-    if request.method == "POST" and form.is_valid():
+    if form.refresh_requested:  # "show this country's regions" without JavaScript
+        form = ClientForm(initial=form.typed_values(), instance=client)
+    elif request.method == "POST" and form.is_valid():
         client = form.save(commit=False)
         client.save_changes(request.user, list(form.changed_data))
         messages.success(request, "Changes saved." if form.changed_data else "Nothing changed.")

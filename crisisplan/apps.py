@@ -21,5 +21,6 @@ class CrisisPlanConfig(AppConfig):
 
         plan_hooks.register()
         link_hooks.register()
-        # Sign-in, sign-out and failed-attempt receivers (account page, audit log).
-        from crisisplan.core import sessions  # noqa: F401
+        # Sign-in, sign-out and failed-attempt receivers (account page, audit log), and
+        # the therapist's time zone taken from the browser at the first login.
+        from crisisplan.core import sessions, timezones  # noqa: F401

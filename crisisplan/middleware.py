@@ -13,10 +13,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from crisisplan.core import sessions
+from crisisplan.core import sessions, timezones
 from crisisplan.core.models import UnsavedWork, User, has_second_factor
 
 # Kept importable from here: tests and older code name them so.
@@ -119,3 +120,23 @@ class TwoFactorMiddleware:
         if request.method == "GET" and request.path_info != reverse("clients:dashboard"):
             target += "?" + urlencode({"next": request.get_full_path()})
         return redirect(target)
+
+
+class TimeZoneMiddleware:
+    """Dates and times in the logged-in user's own time zone (crisisplan.core.timezones);
+    the server's TIME_ZONE for everyone else. The client's pages set their own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        zone = timezones.zone_of(user.time_zone) if user and user.is_authenticated else None
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

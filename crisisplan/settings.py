@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "crisisplan.middleware.SessionTimeoutMiddleware",
     "crisisplan.middleware.TwoFactorMiddleware",
+    "crisisplan.middleware.TimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
@@ -289,6 +290,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "crisisplan.storage.HashedStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
+# Files browsers ask for at the site's root: /favicon.ico, /apple-touch-icon.png.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # --- i18n ---------------------------------------------------------------------------
 

@@ -87,6 +87,13 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         """The entries clients see (see client_visible())."""
         return self.filter(client_visible())
 
+    def subdivisions_in(self, country: str) -> list[str]:
+        """The region codes of ``country`` that active entries are filed under (the place
+        picker offers them; hotlines.places). Served by the (country, subdivision, ...)
+        index."""
+        rows = self.filter(country=country, active=True).exclude(subdivision="")
+        return list(rows.order_by().values_list("subdivision", flat=True).distinct())
+
     def with_details(self) -> ServiceQuerySet:
         """Contact methods with their hours, and the verifying curator: 2 extra queries."""
         return self.select_related("last_verified_by").prefetch_related(

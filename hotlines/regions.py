@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,6 +66,50 @@ def countries_named(text: str) -> set[str]:
 def subdivision_name(code: str) -> str:
     subdivision = pycountry.subdivisions.get(code=code) if code else None
     return subdivision.name if subdivision else code
+
+
+def _sort_key(name: str) -> str:
+    """Case- and accent-insensitive order, marks ignored ("Île-de-France" among the I's)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() or ch == " ")
+
+
+@cache
+def country_choices() -> tuple[tuple[str, str], ...]:
+    """Every ISO 3166-1 country as (code, common name), in the order of the names."""
+    countries = ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries)
+    return tuple(sorted(countries, key=lambda choice: _sort_key(choice[1])))
+
+
+@cache
+def _top_regions(country: str) -> tuple[str, ...]:
+    found = pycountry.subdivisions.get(country_code=country) or []
+    return tuple(s.code for s in found if not s.parent_code)
+
+
+def region_choices(country: str, also: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The regions offered for ``country`` by name: its top-level ISO 3166-2 subdivisions
+    (states, provinces, nations, governorates), plus the codes in ``also`` that are
+    subdivisions of the country at a lower level (a region the directory has entries
+    for, or the value a record already holds), named with their parent.
+
+    The directory matches a region exactly, so the top level is what a person in a
+    region most often needs; the lower levels the directory uses stay reachable.
+    """
+    country = (country or "").upper()
+    codes = set(_top_regions(country))
+    for code in also:
+        subdivision = pycountry.subdivisions.get(code=code) if code else None
+        if subdivision is not None and subdivision.country_code == country:
+            codes.add(subdivision.code)
+    choices = []
+    for code in codes:
+        subdivision = pycountry.subdivisions.get(code=code)
+        label = subdivision.name
+        if subdivision.parent_code:
+            label = f"{label} ({subdivision_name(subdivision.parent_code)})"
+        choices.append((code, label))
+    return sorted(choices, key=lambda choice: (_sort_key(choice[1]), choice[0]))
 
 
 def language_name(code: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hotlines.forms import DirectoryFilterForm, OutdatedReportForm
 from hotlines.models import Audience, Service, directory_countries
-from hotlines.regions import country_name
+from hotlines.places import regions_for
+from hotlines.regions import country_choices, country_name
 
 
 @login_required
@@ -79,3 +80,17 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect(f"{reverse('hotlines:index')}?country={service.country}")
     return render(request, "hotlines/report.html", {"service": service, "form": form})
+
+
+@login_required
+@require_GET
+def regions(request: HttpRequest) -> JsonResponse:
+    """The regions the place picker offers for ?country=XX (static/js/place_picker.js),
+    as [[code, name], ...]; ?keep=XX-YYY adds a region already chosen."""
+    country = request.GET.get("country", "").strip().upper()[:2]
+    if country not in dict(country_choices()):
+        return JsonResponse({"country": "", "regions": []}, status=404)
+    keep = request.GET.get("keep", "").strip().upper()[:6]
+    response = JsonResponse({"country": country, "regions": regions_for(country, [keep])})
+    response["Cache-Control"] = "private, max-age=600"
+    return response

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crisisplan.core.timezones import zone_choices
+
 WRONG_CODE = _(
     "That code did not work. It may be mistyped, expired or already used: try the code "
     "your app shows now, or another recovery code."
@@ -75,3 +77,16 @@ class ConfirmPasswordForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."), code="wrong_password")
         return password
+
+
+class TimeZoneForm(forms.Form):
+    """The time zone of every date and time shown to the user (crisisplan.core.timezones)."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        help_text=_("Where you work from: session times, saves and link openings show in it."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = zone_choices()

@@ -63,6 +63,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField("active", default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Every date and time shown to the user is in this zone (crisisplan.core.timezones);
+    # empty: the browser's at the next login, else the server's TIME_ZONE.
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        help_text="IANA time zone of the dates and times shown to this user, e.g. Europe/Berlin.",
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 

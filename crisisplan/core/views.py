@@ -43,6 +43,7 @@ from crisisplan.core.forms import (
     WRONG_CODE,
     ConfirmPasswordForm,
     LoginCodeForm,
+    TimeZoneForm,
     TwoFactorSetupForm,
 )
 from crisisplan.core.http import two_factor_exempt
@@ -295,8 +296,30 @@ def account(request: HttpRequest) -> HttpResponse:
             "recovery_left": recovery.remaining() if recovery else None,
             "events": [(event, _event_note(event)) for event in events],
             "confirm_form": ConfirmPasswordForm(user),
+            "time_zone_form": TimeZoneForm(
+                initial={"time_zone": user.time_zone or settings.TIME_ZONE}
+            ),
+            "default_time_zone": settings.TIME_ZONE,
         },
     )
+
+
+@login_required
+@require_POST
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """Set the time zone of every date and time shown to the user."""
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        request.user.time_zone = form.cleaned_data["time_zone"]
+        request.user.save(update_fields=["time_zone"])
+        messages.success(
+            request,
+            _("Dates and times are shown in %(zone)s from now on.")
+            % {"zone": request.user.time_zone.replace("_", " ")},
+        )
+    else:
+        messages.error(request, _("Choose a time zone from the list."))
+    return redirect("account:index")
 
 
 @login_required

@@ -45,7 +45,10 @@ class PinField(forms.CharField):
 
 
 class LinkForm(forms.Form):
-    """Create (or replace) a plan's private link."""
+    """Create (or replace) a plan's private link. ``replaces`` names the link in use that
+    the therapist agreed to replace (the confirm page): a link in use is only replaced
+    when it is that one, so a form sent again (a reload, the back button, a second tab)
+    never replaces the link the client has now."""
 
     expires_in_days = forms.TypedChoiceField(
         label="Link works for",
@@ -60,6 +63,8 @@ class LinkForm(forms.Form):
         "Tell it to them in the session, not in the same message as the link.",
     )
 
+    replaces = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["expires_in_days"].choices = PrivateLink.EXPIRY_CHOICES
@@ -68,6 +73,12 @@ class LinkForm(forms.Form):
 
 class PinForm(forms.Form):
     pin = PinField(label="Your PIN", required=True)
+
+
+class RevokeForm(forms.Form):
+    """Revoke the link in use: ``link`` names the one the therapist confirmed."""
+
+    link = forms.UUIDField(widget=forms.HiddenInput)
 
 
 # --- "Somewhere else?" on the client's pages -----------------------------------------

@@ -8,6 +8,8 @@ app_name = "links"
 urlpatterns = [
     path("clients/<uuid:client_pk>/plan/link/", views.manage, name="manage"),
     path("clients/<uuid:client_pk>/plan/link/new/", views.create, name="create"),
+    path("clients/<uuid:client_pk>/plan/link/made/", views.created, name="created"),
+    path("clients/<uuid:client_pk>/plan/link/replace/", views.replace, name="replace"),
     path("clients/<uuid:client_pk>/plan/link/revoke/", views.revoke, name="revoke"),
     path("clients/<uuid:client_pk>/plan/link/unlock/", views.unlock, name="unlock"),
     # The client's side: no account, the token is the key. Anything else under /p/

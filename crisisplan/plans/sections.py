@@ -46,8 +46,8 @@ MAX_TEXT = 500  # characters per item
 MAX_NAME = 200
 MAX_PHONE = 40
 MAX_MINUTES = 120
-BLANK_ROWS = 2  # blank rows offered below the filled ones
-MIN_ROWS = 3  # rows offered in an empty list
+BLANK_ROWS = 1  # blank rows offered below the filled ones ("Add more rows" adds more)
+MIN_ROWS = 2  # rows offered in an empty list
 ADD_ROWS = 3  # rows the "add more rows" button adds without JavaScript
 MAX_ROWS = 100  # rows read from a POST per list (the rest are not even looked at)
 
@@ -69,6 +69,12 @@ class Field:
     def input_type(self) -> str:
         return {"phone": "tel", "minutes": "number", "tick": "checkbox"}.get(self.kind, "text")
 
+    @property
+    def multiline(self) -> bool:
+        """Edited in a textarea that grows with its text: long free text (an item of up
+        to 500 characters would hide most of itself in a one-line input)."""
+        return self.kind == "longtext" or (self.kind == "text" and self.max_length > MAX_NAME)
+
 
 @dataclass(frozen=True)
 class Part:
@@ -79,6 +85,7 @@ class Part:
     fields: tuple[Field, ...]
     many: bool = True
     item_noun: str = "item"
+    item_plural: str = ""  # when not item_noun + "s"
     # A filled row needs one of these fields (e.g. a name for a phone number).
     needs_one_of: tuple[str, ...] = ()
     needs_message: str = ""
@@ -88,6 +95,10 @@ class Part:
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
+
+    @property
+    def items_noun(self) -> str:
+        return self.item_plural or f"{self.item_noun}s"
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,7 @@ SECTIONS: tuple[Section, ...] = (
                 "People and places",
                 (NAME, PHONE, WHATSAPP, Field("place", "Place", max_length=MAX_NAME)),
                 item_noun="person or place",
+                item_plural="people or places",
                 needs_one_of=("name", "place"),
                 needs_message="Give a name or a place for this row.",
                 people=True,
@@ -161,6 +173,7 @@ SECTIONS: tuple[Section, ...] = (
                 "People",
                 (NAME, PHONE, WHATSAPP),
                 item_noun="person",
+                item_plural="people",
                 needs_one_of=("name",),
                 needs_message="Give the name of the person with this number.",
                 people=True,
@@ -623,13 +636,27 @@ class PartView:
     @property
     def limits(self) -> str:
         longest = max(f.max_length for f in self.part.fields)
-        return f"Up to {MAX_ITEMS} {self.part.item_noun}s, each up to {longest} characters."
+        return f"Up to {MAX_ITEMS} {self.part.items_noun}, each up to {longest} characters."
 
 
 @dataclass
 class SectionView:
     section: Section
     parts: list[PartView]
+
+    @property
+    def summary(self) -> str:
+        """What a collapsed section holds, in a few words: "3 signs", "filled in", "empty"."""
+        words = []
+        for pv in self.parts:
+            if pv.part.many:
+                count = sum(1 for row in pv.rows if any(f.value for f in row.fields))
+                if count:
+                    noun = pv.part.item_noun if count == 1 else pv.part.items_noun
+                    words.append(f"{count} {noun}")
+            elif any(f.value for f in pv.record):
+                words.append(pv.part.label.lower() if len(self.parts) > 1 else gettext("filled in"))
+        return ", ".join(words) or gettext("empty")
 
     @property
     def has_errors(self) -> bool:
@@ -737,7 +764,7 @@ class EditorState:
             if len(rows) > MAX_ITEMS:
                 extra = len(rows) - MAX_ITEMS
                 self.part_errors[key] = (
-                    f"At most {MAX_ITEMS} {part.item_noun}s: there are {len(rows)}; remove {extra}."
+                    f"At most {MAX_ITEMS} {part.items_noun}: there are {len(rows)}; remove {extra}."
                 )
             for index, row in enumerate(rows):
                 self._validate_row(part, index, row)

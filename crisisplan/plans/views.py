@@ -35,6 +35,7 @@ def _render_editor(
     change_note: str = "",
     change_note_error: str = "",
     stale: StaleVersion | None = None,
+    publishing: bool = False,
     status: int = 200,
     ticks: tuple[set[int], set[int]] | None = None,
     search: str | None = None,
@@ -69,15 +70,15 @@ def _render_editor(
         change_note=change_note,
         change_note_error=change_note_error,
         stale=stale,
+        publishing=publishing,
         hints=hints,
         record_info=info,
         directory=directory,
         directory_help=_(
-            "Clients see the directory's services for %(country)s and their region "
-            "automatically. Untick one to hide it from this plan (emergency numbers always "
-            "show); find another of the country's services below, by name or number, and "
-            "tick it to add it. Numbers are kept in the directory, so a corrected number "
-            "shows on the plan at once."
+            "The client's page shows the directory's services for %(country)s and the "
+            "client's region by itself, kept up to date by our curators. Untick one to hide "
+            "it from this plan; find another of the country's below, by name or number, and "
+            "tick it to add it."
         )
         % {"country": country},
         directory_query=search or "",
@@ -139,8 +140,15 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     note = note_form.cleaned_data["change_note"] if note_ok else data.get("change_note", "")
     offered = _ids(data.getlist("directory_offered"))
     shown = _ids(data.getlist("directory_shown"))
+    publish = data.get("save") == "publish"
     render_again = functools.partial(
-        _render_editor, request, plan, editor, change_note=note, ticks=(offered, shown)
+        _render_editor,
+        request,
+        plan,
+        editor,
+        change_note=note,
+        ticks=(offered, shown),
+        publishing=publish,
     )
     if kept is not None:  # shown again, based on the version it was typed on
         messages.warning(request, UNSAVED_WORK_RESTORED)
@@ -157,28 +165,54 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         changed = (
             plan.choose_directory(offered, shown, request.user) if plan.pk and latest else False
         )
-        messages.info(
-            request,
-            "Directory services updated; the plan's text did not change."
-            if changed
-            else "Nothing changed, so no new version was saved.",
-        )
+        if publish and latest is not None and plan.published_version_id != latest.pk:
+            plan.publish(latest, request.user)
+            messages.success(
+                request,
+                _(
+                    "Nothing in the text changed; version %(number)s is published: the "
+                    "client's link shows it from now on."
+                )
+                % {"number": latest.number},
+            )
+        elif publish and latest is None:
+            messages.info(request, _("Nothing to publish yet: write the plan first."))
+        elif publish:
+            messages.info(
+                request,
+                _("Nothing changed: version %(number)s is already what the client sees.")
+                % {"number": latest.number},
+            )
+        else:
+            messages.info(
+                request,
+                "Directory services updated; the plan's text did not change."
+                if changed
+                else "Nothing changed, so no new version was saved.",
+            )
         return redirect("plans:edit", client_pk=plan.client.pk)
     try:
         with transaction.atomic():
             version = plan.save_version(request.user, editor.content, base, note)
             plan.choose_directory(offered, shown, request.user)
+            if publish:
+                plan.publish(version, request.user)
     except StaleVersion as stale:
         return render_again(base_version=stale.current.number, stale=stale, status=409)
-    messages.success(
-        request,
-        f"Saved as version {version.number}. "
-        + (
-            "The client still sees the published version until you publish this one."
-            if plan.published_version_id
-            else "Publish it to show it to the client."
-        ),
-    )
+    if publish:
+        message = _(
+            "Saved as version %(number)s and published: the client's link shows it from now on."
+        ) % {"number": version.number}
+    elif plan.published_version_id:
+        message = _(
+            "Saved as version %(number)s. The client still sees version %(published)s until "
+            "you publish this one."
+        ) % {"number": version.number, "published": plan.published_version.number}
+    else:
+        message = _("Saved as version %(number)s. Publish it to show it to the client.") % {
+            "number": version.number
+        }
+    messages.success(request, message)
     return redirect("plans:edit", client_pk=plan.client.pk)
 
 

@@ -1,6 +1,7 @@
-// Crisis-plan editor: add, remove and reorder list rows without a reload.
+// Crisis-plan editor: add, remove and reorder list rows without a reload; open or close
+// every section at once; long items grow with their text where CSS cannot do it.
 // Without this file the same buttons submit the form, and the server re-renders it
-// with the change applied and nothing saved or lost.
+// with the change applied and nothing saved or lost; sections still fold one by one.
 (function () {
   "use strict";
   var form = document.querySelector("form.plan-editor");
@@ -48,6 +49,50 @@
     announce("Row " + list.children.length + " added.");
   }
 
+  // Textareas grow with their text: CSS does it (field-sizing) where the browser can.
+  if (!(window.CSS && CSS.supports && CSS.supports("field-sizing", "content"))) {
+    var grow = function (area) {
+      area.style.height = "auto";
+      area.style.height = area.scrollHeight + 2 + "px";
+    };
+    form.querySelectorAll("textarea.grow").forEach(grow);
+    form.addEventListener("input", function (event) {
+      if (event.target.matches && event.target.matches("textarea.grow")) { grow(event.target); }
+    });
+  }
+
+  // A folded section says what it holds: keep its count of items true while typing.
+  function recount(section) {
+    var summary = section && section.querySelector(".editor-section-summary[data-noun]");
+    if (!summary) { return; }
+    var filled = 0;
+    section.querySelectorAll("li.plan-row").forEach(function (row) {
+      var fields = row.querySelectorAll("input, textarea, select");
+      var typed = function (f) { return f.type === "checkbox" ? f.checked : f.value.trim() !== ""; };
+      if (Array.prototype.some.call(fields, typed)) { filled++; }
+    });
+    summary.textContent = filled ? filled + " " + summary.getAttribute(filled === 1 ? "data-noun" : "data-nouns") : summary.getAttribute("data-empty");
+  }
+  form.addEventListener("input", function (event) { recount(event.target.closest("details.editor-section")); });
+
+  // "Close all sections" / "Open all sections".
+  var toggle = form.querySelector(".js-toggle-sections");
+  if (toggle) {
+    var sections = form.querySelectorAll("details.editor-section");
+    var label = function () {
+      var anyOpen = Array.prototype.some.call(sections, function (s) { return s.open; });
+      toggle.textContent = toggle.getAttribute(anyOpen ? "data-close" : "data-open");
+      return anyOpen;
+    };
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var close = label();
+      sections.forEach(function (s) { s.open = !close; });
+      label();
+    });
+    sections.forEach(function (s) { s.addEventListener("toggle", label); });
+  }
+
   form.addEventListener("click", function (event) {
     var button = event.target.closest("button");
     if (!button || !form.contains(button)) { return; }
@@ -62,8 +107,10 @@
     if (button.classList.contains("js-remove")) {
       event.preventDefault();
       var next = row.nextElementSibling || row.previousElementSibling;
+      var section = row.closest("details.editor-section");
       row.remove();
       renumber(list);
+      recount(section);
       var focusTarget = next ? firstInput(next) : form.querySelector('button.js-add-row[data-part="' + list.getAttribute("data-part") + '"]');
       if (focusTarget) { focusTarget.focus(); }
       announce("Row removed.");

@@ -40,7 +40,7 @@ def test_write_revise_compare_publish(
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("link", name="Robin").click()
-    page.get_by_role("link", name="Crisis plan").click()
+    page.get_by_role("link", name="Write the plan").click()
     expect(page.get_by_role("heading", name="Crisis plan for Robin")).to_be_visible()
     expect(page.get_by_text("Section 4 names no person")).to_be_visible()
     assert_accessible(page)
@@ -48,8 +48,10 @@ def test_write_revise_compare_publish(
     # Lists: fill the blank rows, then add one with the JavaScript button (no reload).
     page.get_by_label("Warning sign 1", exact=True).fill("I stop answering messages")
     page.get_by_label("Warning sign 2", exact=True).fill("I lie awake")
-    page.get_by_label("Warning sign 3", exact=True).fill("I skip meals")
     url_before = page.url
+    page.get_by_role("button", name="Add more rows to warning signs").click()
+    expect(rows(page, "warning_signs")).to_have_count(3)
+    page.get_by_label("Warning sign 3", exact=True).fill("I skip meals")
     page.get_by_role("button", name="Add more rows to warning signs").click()
     expect(rows(page, "warning_signs")).to_have_count(4)
     assert page.url == url_before
@@ -61,7 +63,7 @@ def test_write_revise_compare_publish(
 
     page.get_by_label("Thing I can do 1", exact=True).fill("Walk with music on")
     page.get_by_role("button", name="Add more rows to things i can do").click()
-    page.get_by_label("Thing I can do 4", exact=True).fill("Cold water, slow breathing")
+    page.get_by_label("Thing I can do 3", exact=True).fill("Cold water, slow breathing")
     page.locator("#id_distractions-0-name").fill("Nour")
     page.locator("#id_distractions-0-phone").fill("+44 20 7946 0011")
     page.locator("#id_distractions-1-place").fill("The library")

@@ -3,6 +3,7 @@ with a PIN, revoked; the pages stay readable at 360 px and at 200% text size."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.factory import full_content, make_client, make_plan, make_service
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+STOPS_WORKING = "The client\N{RIGHT SINGLE QUOTATION MARK}s current link stops working"
 PHONE = {
     "viewport": {"width": 360, "height": 740},
     "device_scale_factor": 2,
@@ -62,14 +64,24 @@ def test_therapist_makes_a_link_the_client_opens_it_and_it_is_revoked(
     page.get_by_role("button", name="Log in").click()
     page.goto(f"{live_server.url}/clients/{plan.client.pk}/plan/link/")
     assert_accessible(page, "link page")
+    # The help texts reach screen readers (aria-describedby points at them).
+    expect(page.get_by_label("PIN")).to_have_accessible_description(
+        re.compile(r"^Optional: 4 to 8 digits")
+    )
     page.get_by_label("PIN").fill("2468")
     page.get_by_role("button", name="Make the link").click()
     url = page.get_by_label("Private link").input_value()
     assert url.startswith(f"{live_server.url}/p/")
+    assert "/p/" not in page.url  # the token is in no address (POST-redirect-GET)
     expect(page.get_by_role("img", name="QR code of the private link")).to_be_visible()
     expect(page.get_by_role("button", name="Copy the link")).to_be_visible()
     page.screenshot(path=artifacts / "link-created.png", full_page=True)
     assert_accessible(page, "new link page")
+    # A reload shows it no more, and never makes another link.
+    page.reload()
+    expect(page.get_by_text("A new link is shown only once")).to_be_visible()
+    expect(page.get_by_label("Private link")).to_have_count(0)
+    assert PrivateLink.objects.count() == 1
 
     # The client opens it on a phone, in a browser of their own.
     phone = browser.new_context(**PHONE)
@@ -109,7 +121,10 @@ def test_therapist_makes_a_link_the_client_opens_it_and_it_is_revoked(
 
     # The therapist revokes the link; the client's reload shows the 404 page with help.
     page.goto(f"{live_server.url}/clients/{plan.client.pk}/plan/link/")
-    page.get_by_role("button", name="Revoke the link now").click()
+    page.get_by_role("link", name="Revoke the link…").click()
+    expect(page.get_by_role("heading", name=STOPS_WORKING)).to_be_visible()
+    assert_accessible(page, "revoke page")
+    page.get_by_role("button", name="Revoke the link").click()
     expect(page.get_by_text("The link is revoked")).to_be_visible()
     response = client_page.reload()
     assert response is not None and response.status == 404
@@ -174,3 +189,41 @@ def test_a_page_that_does_not_exist_is_no_dead_end(
     assert_accessible(page, "general 404 page")
     assert_no_sideways_scroll(page, "general 404 page")
     phone.close()
+
+
+def test_replacing_a_link_in_use_asks_first_and_an_old_confirmation_replaces_nothing(
+    browser: Browser, live_server: Any, plan: Any, artifacts: Path
+) -> None:
+    therapist = browser.new_context(**PHONE)
+    page = therapist.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email address").fill("alice@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/clients/{plan.client.pk}/plan/link/")
+    page.get_by_role("button", name="Make the link").click()
+    first = page.get_by_label("Private link").input_value()
+    page.get_by_role("link", name="Done").click()
+
+    # The link is in use: replacing it goes through a page that says what happens.
+    expect(page.get_by_role("button", name="Make the link")).to_have_count(0)
+    page.get_by_role("link", name="Replace the link…").click()
+    expect(page.get_by_role("heading", name=STOPS_WORKING)).to_be_visible()
+    page.screenshot(path=artifacts / "link-replace-phone.png", full_page=True)
+    assert_accessible(page, "replace page")
+    assert_no_sideways_scroll(page, "replace page")
+    # Meanwhile, in another tab, the link is replaced...
+    other_tab = therapist.new_page()
+    other_tab.goto(f"{live_server.url}/clients/{plan.client.pk}/plan/link/replace/")
+    other_tab.get_by_role("button", name="Replace the link").click()
+    second = other_tab.get_by_label("Private link").input_value()
+    assert second != first
+    # ...so this page's confirmation is about a link that is gone: nothing is replaced.
+    page.get_by_role("button", name="Replace the link").click()
+    expect(page.get_by_text("Nothing was replaced")).to_be_visible()
+    assert_accessible(page, "replace page, not confirmed")
+    client = browser.new_context(**PHONE).new_page()
+    assert client.goto(second).status == 200
+    assert client.goto(first).status == 404
+    assert PrivateLink.objects.current().count() == 1
+    therapist.close()

@@ -69,10 +69,10 @@ def test_add_creates_an_encrypted_client(alice_client: HttpClient, alice: Any) -
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"country": "ZZ"}, "country", "Select a valid choice"),
-        ({"country": ""}, "country", "This field is required"),
-        ({"subdivision": "XX-YY"}, "subdivision", "is not an ISO 3166-2 region code"),
-        ({"subdivision": "US-CA"}, "subdivision", "US-CA is not a region of Lebanon"),
+        ({"country": "ZZ"}, "country", "Choose a country from the list."),
+        ({"country": ""}, "country", "Choose a country."),
+        ({"subdivision": "XX-YY"}, "subdivision", "Choose one of the regions of Lebanon"),
+        ({"subdivision": "US-CA"}, "subdivision", "Choose one of the regions of Lebanon"),
         ({"preferred_name": ""}, "preferred_name", "This field is required"),
         ({"preferred_name": "x" * 101}, "preferred_name", "at most 100 characters"),
         ({"phone": "call me"}, "phone", "does not look like a phone number"),
@@ -86,8 +86,9 @@ def test_bad_input_is_refused_with_a_message(
 ) -> None:
     response = alice_client.post(ADD, form_data(**overrides))
     assert response.status_code == 200
-    errors = " ".join(response.context["form"].errors.get(field, []))
-    assert message in errors
+    errors = response.context["form"].errors.get(field, [])
+    assert len(errors) == 1, errors  # one message per field, never the same thing twice
+    assert message in errors[0]
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not Client.objects.exists()
 

@@ -94,6 +94,10 @@ def test_create_shows_the_url_once_and_stores_only_its_hash(
     response = alice_client.post(
         reverse("links:create", args=[plan.client.pk]), {"expires_in_days": "90", "pin": ""}
     )
+    # POST-redirect-GET: the token is in no URL, and a reload shows the page again.
+    made = reverse("links:created", args=[plan.client.pk])
+    assert response.status_code == 302 and response["Location"] == made
+    response = alice_client.get(made)
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     url = re.search(r'value="(http://testserver/p/([^/]+)/)"', response.content.decode())
@@ -105,8 +109,12 @@ def test_create_shows_the_url_once_and_stores_only_its_hash(
     assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(PrivateLink.objects.values_list().get(pk=link.pk))
     assert timedelta(days=89) < link.expires_at - timezone.now() <= timedelta(days=90)
-    # Never shown again.
+    # Never shown again: not on a reload, not on the link's page, not in the session.
+    again = alice_client.get(made)
+    assert again.status_code == 302 and again["Location"] == manage
     assert token not in alice_client.get(manage).content.decode()
+    assert token not in str(dict(alice_client.session))
+    assert PrivateLink.objects.filter(plan=plan).count() == 1  # the reload made no link
     assert AuditEvent.objects.filter(action="link_create", client_id=plan.client.pk).exists()
 
 
@@ -130,7 +138,13 @@ def test_revoke_takes_effect_at_once(alice_client: HttpClient, plan: Plan) -> No
     browser = HttpClient()
     page = open_plan(browser, path)
     assert page.status_code == 200
-    response = alice_client.post(reverse("links:revoke", args=[plan.client.pk]))
+    revoke = reverse("links:revoke", args=[plan.client.pk])
+    link = PrivateLink.objects.current().get(plan=plan)
+    confirm = alice_client.get(revoke)  # asks first
+    assert confirm.status_code == 200
+    assert "current link stops working" in confirm.content.decode()
+    assert PrivateLink.objects.current().filter(plan=plan).exists()
+    response = alice_client.post(revoke, {"link": str(link.pk)})
     assert response.status_code == 302
     # The client's open page dies with the link, even with the grant in the session.
     gone = browser.get(path + "plan/")
@@ -157,28 +171,39 @@ def test_link_needs_a_saved_plan(alice_client: HttpClient, record: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "method"),
+    ("name", "method", "wrong"),
     [
-        ("links:manage", "get"),
-        ("links:create", "post"),
-        ("links:revoke", "post"),
-        ("links:unlock", "post"),
+        ("links:manage", "get", "post"),
+        ("links:create", "post", "get"),
+        ("links:created", "get", "post"),
+        ("links:replace", "get", "post"),
+        ("links:revoke", "get", "put"),
+        ("links:revoke", "post", "put"),
+        ("links:unlock", "post", "get"),
     ],
 )
 def test_therapist_link_urls_check_owner_method_and_login(
-    client: HttpClient, alice: Any, bob: Any, carol: Any, plan: Plan, name: str, method: str
+    client: HttpClient,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+    plan: Plan,
+    name: str,
+    method: str,
+    wrong: str,
 ) -> None:
     issue(plan)
+    link = PrivateLink.objects.current().get()
+    data = {"expires_in_days": "180", "replaces": str(link.pk), "link": str(link.pk)}
     url = reverse(name, args=[plan.client.pk])
     assert getattr(client, method)(url).status_code == 302  # anonymous: to login
     assert getattr(client, method)(url)["Location"].startswith(reverse("login"))
     for other in (bob, carol):
         client.force_login(other)
-        assert getattr(client, method)(url, {"expires_in_days": "180"}).status_code == 404
+        assert getattr(client, method)(url, data).status_code == 404
     client.force_login(alice)
-    wrong = client.post(url) if method == "get" else client.get(url)
-    assert wrong.status_code == 405
-    assert PrivateLink.objects.current().count() == 1  # nobody else changed anything
+    assert getattr(client, wrong)(url).status_code == 405
+    assert PrivateLink.objects.current().get() == link  # nobody else changed anything
 
 
 # --- the landing page -----------------------------------------------------------------
