@@ -60,13 +60,14 @@ test: lint check-migrations
 test-sqlite: $(STAMP)
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The benchmark (README "Benchmarks"): its own PostgreSQL database (crisisplan_bench),
-# gunicorn, and wrk and hey from Debian packages, installed here if missing.
+# The benchmark (BENCHMARKS.md): its own PostgreSQL database (crisisplan_bench),
+# gunicorn, redis-server, wrk and hey from Debian packages, installed here if missing.
 bench: $(STAMP)
-	@if ! command -v wrk >/dev/null || ! command -v hey >/dev/null; then \
-	  echo "Installing wrk and hey from Debian packages for the benchmark."; \
+	@if ! command -v wrk >/dev/null || ! command -v hey >/dev/null \
+	    || ! command -v redis-server >/dev/null; then \
+	  echo "Installing wrk, hey and redis-server from Debian packages for the benchmark."; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq wrk hey >/dev/null; \
+	  apt-get update -qq && apt-get install -y -qq wrk hey redis-server >/dev/null; \
 	fi
 	@if [[ -z "$${DATABASE_URL:-}" ]] && command -v pg_ctlcluster >/dev/null \
 	    && ! pg_isready -q -h 127.0.0.1 -p 5432 -t 3; then \

@@ -51,9 +51,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     clients = Client.objects.for_therapist(request.user).for_dashboard()
     clients = clients.archived() if show_archived else clients.active()
-    # Without a search only the shown page is fetched and decrypted; a search decrypts
-    # the names of every client in the list (the database cannot read them).
-    rows = clients.search(query) if query else clients
+    # Only the shown page is fetched and decrypted, with or without a search (the blind
+    # index finds names without decrypting them).
+    rows = clients.matching(request.user, query) if query else clients
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     due = [] if show_archived else FollowUp.objects.for_therapist(request.user).due_with_streaks()
     return render(

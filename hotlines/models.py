@@ -13,8 +13,9 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -296,6 +297,8 @@ _one_change = threading.local()
 _region_cache: OrderedDict[tuple, RegionHelp] = OrderedDict()
 _region_cache_lock = threading.Lock()
 REGION_CACHE_SIZE = 500
+# region_help(version=...): ask the database for the directory's current version.
+CURRENT = object()
 
 
 def region_help(
@@ -305,12 +308,14 @@ def region_help(
     pinned_ids: Iterable[int] = (),
     hidden_ids: Iterable[int] = (),
     audience: str = Audience.CLIENT,
+    version: uuid.UUID | object | None = CURRENT,
 ) -> RegionHelp:
     """``Service.objects.help_for_region(...)``, remembered in this process until the
     directory changes (see DirectoryVersion). The entries are shared between requests and
-    must not be changed; "open now" is computed when a page is rendered."""
+    must not be changed; "open now" is computed when a page is rendered. ``version``: the
+    directory's version when the caller read it in the same request (one query less)."""
     key = (
-        DirectoryVersion.current(),
+        DirectoryVersion.current() if version is CURRENT else version,
         (country or "").upper(),
         subdivision or "",
         frozenset(pinned_ids),
@@ -332,10 +337,28 @@ def region_help(
     return found
 
 
+_countries_cache: dict[uuid.UUID | None, list[str]] = {}
+
+
+def directory_countries() -> list[str]:
+    """The codes of the countries with an active service, remembered in this process
+    until the directory changes (the directory page's country list)."""
+    version = DirectoryVersion.current()
+    with _region_cache_lock:
+        found = _countries_cache.get(version)
+    if found is None:
+        found = sorted(set(Service.objects.filter(active=True).values_list("country", flat=True)))
+        with _region_cache_lock:
+            _countries_cache.clear()
+            _countries_cache[version] = found
+    return found
+
+
 def forget_region_help() -> None:
     """Empty this process's remembered lookups (tests that write with bulk_create)."""
     with _region_cache_lock:
         _region_cache.clear()
+        _countries_cache.clear()
 
 
 @dataclass(frozen=True)
@@ -360,6 +383,42 @@ class RegionHelp:
     services: list[Service]
     # Set when no emergency number of the country is among `services`: show it first.
     fallback: EmergencyFallback | None
+    # Rendered parts of pages about this lookup ({% directory_fragment %}), remembered
+    # as long as the lookup is (region_help(): until the directory changes).
+    fragments: dict = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    FRAGMENTS_KEPT: ClassVar[int] = 16
+
+    def remember_fragment(self, key: tuple, html: str) -> None:
+        if len(self.fragments) >= self.FRAGMENTS_KEPT:
+            self.fragments.clear()
+        self.fragments[key] = html
+
+    def open_states(self, now: datetime) -> tuple[bool | None, ...]:
+        """Service.open_state(now) of every service, in order. Opening hours change state
+        only on a whole minute, so the states of a minute are worked out once (unless
+        some hours have seconds: then every time)."""
+        minute = int(now.timestamp() // 60)
+        known = self._memo.get("open_states")
+        if known is not None and known[0] == minute:
+            return known[1]
+        states = tuple(service.open_state(now) for service in self.services)
+        if self._whole_minutes():
+            self._memo["open_states"] = (minute, states)
+        return states
+
+    def _whole_minutes(self) -> bool:
+        whole = self._memo.get("whole_minutes")
+        if whole is None:
+            whole = self._memo["whole_minutes"] = all(
+                not (moment.second or moment.microsecond)
+                for service in self.services
+                for method in service.contact_methods.all()
+                for period in method.periods.all()
+                for moment in (period.opens, period.closes)
+            )
+        return whole
 
     @property
     def country_name(self) -> str:

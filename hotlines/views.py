@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotlines.forms import DirectoryFilterForm, OutdatedReportForm
-from hotlines.models import Audience, Service
+from hotlines.models import Audience, Service, directory_countries
 from hotlines.places import regions_for
 from hotlines.regions import country_choices, country_name
 
@@ -29,7 +29,7 @@ def index(request: HttpRequest) -> HttpResponse:
         data["subdivision"] = ""  # a region of another country: show the country's services
     form = DirectoryFilterForm(
         data,
-        countries=list(active.values_list("country", flat=True).distinct()),
+        countries=directory_countries(),
         subdivisions=list(
             in_country.exclude(subdivision="").values_list("subdivision", flat=True).distinct()
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clients.models import Client
+from clients.models import Client, ClientSearchToken
 from crisisplan.core.models import DataKey
 from crisisplan.plans.models import Plan
 from crisisplan.plans.sections import PARTS, PlanContent
@@ -42,7 +42,9 @@ def make_clients(therapist: Any, count: int, **kwargs: Any) -> list[Client]:
         )
         for n, key in enumerate(keys)
     ]
-    return Client.objects.bulk_create(clients)
+    made = Client.objects.bulk_create(clients)
+    ClientSearchToken.objects.rebuild(made)
+    return made
 
 
 def make_service(

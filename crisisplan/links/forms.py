@@ -85,9 +85,11 @@ class RevokeForm(forms.Form):
 
 
 @functools.cache
+@functools.cache
 def _country_choices() -> tuple[tuple[str, str], ...]:
     """Every ISO 3166-1 country, by name: for a country without directory entries the
-    page still shows the general emergency number (RegionHelp.fallback)."""
+    page still shows the general emergency number (RegionHelp.fallback). Made once per
+    process (the names are pycountry's, in no language of ours yet)."""
     countries = ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries)
     return tuple(sorted(countries, key=itemgetter(1)))
 
@@ -126,7 +128,10 @@ class ElsewhereForm(forms.Form):
         super().__init__(data, initial={"country": home.country, "region": home.subdivision})
         self.home = home
         countries = _country_choices()
-        self.fields["country"].choices = [("", _("Choose a country")), *countries]
+        if data is not None:
+            # Validation needs the choices; the page's select is country_options, made
+            # once. (Setting 250 choices on every plan page cost more than its query.)
+            self.fields["country"].choices = [("", _("Choose a country")), *countries]
         # Regions once a country is chosen (one query; none on the page as it opens).
         chosen = data["country"] if data else ""
         regions = (

@@ -7,11 +7,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import time
 import zoneinfo
 from typing import Any
 
-from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,15 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
-from crisisplan.core.http import client_address
+from crisisplan.links import gate
 from crisisplan.links.forms import ElsewhereForm, PinForm
-from crisisplan.links.models import PrivateLink, RateCounter, RateLimit
+from crisisplan.links.models import PrivateLink
 from crisisplan.plans.display import plan_body_context
 from hotlines.models import RegionHelp
 
 logger = logging.getLogger(__name__)
-
-GRANTS = "crisisplan_link_grants"
 
 
 @functools.cache
@@ -42,20 +38,13 @@ def _site_css() -> str:
 
 def private_link_page(view: Any) -> Any:
     """Wrap every client-facing link view: rate limits per address and per link, counted
-    before any lookup (HTTP 429 with emergency help), and headers that keep the page out
-    of caches, referrers and search engines."""
+    before any lookup (HTTP 429 with emergency help; crisisplan/links/gate.py), and
+    headers that keep the page out of caches, referrers and search engines."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        limits = [
-            RateLimit("address", client_address(request), *settings.LINK_RATE_LIMIT_PER_ADDRESS)
-        ]
         token = kwargs.get("token")
-        if token and PrivateLink.token_is_well_formed(token):
-            limits.append(
-                RateLimit("link", PrivateLink.hash_token(token), *settings.LINK_RATE_LIMIT_PER_LINK)
-            )
-        exceeded = RateCounter.hit(*limits)
+        exceeded = gate.check(request, token)
         if exceeded is None:
             response = view(request, *args, **kwargs)
         else:
@@ -149,18 +138,6 @@ def unknown(request: HttpRequest) -> HttpResponse:
     return _link_gone(request, None)
 
 
-def _grant(request: HttpRequest, link: PrivateLink) -> None:
-    grants = request.session.get(GRANTS, {})
-    now = time.time()
-    grants = {pk: until for pk, until in grants.items() if until > now}
-    grants[str(link.pk)] = now + PrivateLink.GRANT_MINUTES * 60
-    request.session[GRANTS] = grants
-
-
-def _granted(request: HttpRequest, link: PrivateLink) -> bool:
-    return request.session.get(GRANTS, {}).get(str(link.pk), 0) > time.time()
-
-
 def _elsewhere(request: HttpRequest, home: RegionHelp) -> dict[str, Any]:
     """The "somewhere else?" form and, once a place is chosen, its help."""
     form = ElsewhereForm(request.GET if "country" in request.GET else None, home=home)
@@ -208,8 +185,9 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
                 form.add_error("pin", "That PIN is not right.")
             return _landing(request, token, link, form, status=403)
     link.record_open(request.headers.get("User-Agent", ""))
-    _grant(request, link)
-    return redirect("links:plan", token=token)
+    response = redirect("links:plan", token=token)
+    gate.grant(request, response, link)
+    return response
 
 
 def _client_plan(
@@ -218,7 +196,7 @@ def _client_plan(
     link, refused = _usable_link(request, token)
     if refused:
         return None, refused
-    if not _granted(request, link):
+    if not gate.granted(request, link):
         return None, redirect("links:landing", token=token)
     return link, None
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from clients.models import FollowUp
 from crisisplan.core import encryption
 from crisisplan.core.models import AuditEvent, DataKey
 from crisisplan.plans.sections import PlanContent, SectionDiff, changed_sections
-from hotlines.models import RegionHelp, Service, region_help
+from hotlines.models import CURRENT, ContactMethod, RegionHelp, Service, region_help
 
 Action = AuditEvent.Action
 
@@ -75,6 +77,9 @@ class Plan(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # The editor's directory search shows at most this many services at a time.
+    SEARCH_RESULTS = 20
+
     class Meta:
         verbose_name = "crisis plan"
 
@@ -118,8 +123,19 @@ class Plan(models.Model):
 
     # -- the directory --
 
+    def remember_directory_state(
+        self, pinned: set[int], hidden: set[int], version: uuid.UUID | None
+    ) -> None:
+        """What a query that read this plan also read (PrivateLink.find): its pins and
+        hides and the directory's version, so that directory_help() asks for neither."""
+        self._directory_ids = (frozenset(pinned), frozenset(hidden))
+        self._directory_version = version
+
     def directory_ids(self) -> tuple[set[int], set[int]]:
         """(pinned, hidden) service ids; none for a plan not saved yet."""
+        known = self.__dict__.get("_directory_ids")
+        if known is not None:
+            return set(known[0]), set(known[1])
         if self._state.adding:
             return set(), set()
         pinned_rows = Plan.pinned_services.through.objects.filter(plan_id=self.pk).values_list(
@@ -149,28 +165,61 @@ class Plan(models.Model):
             pinned_ids=pinned if pins else (),
             hidden_ids=hidden,
             audience=audience,
+            version=self.__dict__.get("_directory_version", CURRENT),
         )
 
-    def directory_choices(self) -> list[DirectoryChoice]:
-        """For the editor: the region's services (shown unless hidden) and the country's
-        other client-visible services (shown when pinned), plus any pinned elsewhere."""
+    def directory_choices(self, extra_ids: Iterable[int] = ()) -> list[DirectoryChoice]:
+        """For the editor: the region's services (shown unless hidden), then the services
+        pinned from elsewhere in the country (and ``extra_ids``, e.g. search results
+        ticked but not saved yet). Other services are found by searching
+        (directory_search), never listed whole: a country may have thousands."""
 
         pinned, hidden = self.directory_ids()
         country, subdivision = self.client.country, self.client.subdivision
         # The region's services as the client's page looks them up (remembered per process).
         region = region_help(country, subdivision).services
         region_ids = {s.pk for s in region}
-        others = list(
-            Service.objects.visible_to_clients()
-            .filter(models.Q(country=country) | models.Q(pk__in=pinned))
-            .exclude(pk__in=region_ids)
-            .with_details()
-            .order_by("subdivision", "priority", "name", "pk")
-        )
+        wanted = (pinned | set(extra_ids)) - region_ids
+        # Those from elsewhere as the client's page looks them up with its pins (the
+        # same remembered lookup: no query once the plan's page or editor was shown).
+        others = [
+            s
+            for s in (
+                region_help(country, subdivision, pinned_ids=wanted).services if wanted else []
+            )
+            if s.pk in wanted and (s.country == country or s.pk in pinned)
+        ]
         return [
             DirectoryChoice(s, True, s.pk not in hidden, s.kind == Service.Kind.EMERGENCY)
             for s in region
         ] + [DirectoryChoice(s, False, s.pk in pinned, False) for s in others]
+
+    def directory_search(self, query: str, exclude: Iterable[int] = ()) -> list[Service]:
+        """Client-visible services of the client's country that can be pinned, by a word
+        of their name or the digits of a number, best first (at most SEARCH_RESULTS),
+        leaving out ``exclude`` (those the editor already offers)."""
+        query = " ".join(query.split())[:100]
+        if not query:
+            return []
+        digits = "".join(ch for ch in query if ch.isdigit())
+        match = models.Q(name__icontains=query)
+        if len(digits) >= 3 and len(digits) * 2 >= len(query.replace(" ", "")):
+            # Mostly digits: a number, as the directory writes it or as it is dialled
+            # (compared without spaces, dashes and brackets).
+            bare: Any = models.F("value")
+            for mark in " -()":
+                bare = Replace(bare, models.Value(mark), models.Value(""))
+            numbers = ContactMethod.objects.annotate(bare=bare).filter(bare__contains=digits)
+            match |= models.Q(pk__in=numbers.values("service_id"))
+        found = (
+            Service.objects.visible_to_clients()
+            .filter(country=self.client.country)
+            .exclude(pk__in=set(exclude))
+            .filter(match)
+            .with_details()
+            .order_by("priority", "name", "pk")
+        )
+        return list(found[: self.SEARCH_RESULTS])
 
     def choose_directory(self, offered: set[int], shown: set[int], actor: Any) -> bool:
         """Apply the editor's ticks: untick a region service to hide it, tick another to
@@ -179,8 +228,9 @@ class Plan(models.Model):
         pinned, hidden = self.directory_ids()
         country, subdivision = self.client.country, self.client.subdivision
         region = {s.pk: s for s in region_help(country, subdivision).services}
-        # Offered outside the region: only what directory_choices() offers can be pinned
-        # (one light query instead of building every choice again on each save).
+        # Offered outside the region: only the country's client-visible services (what
+        # directory_choices() and directory_search() offer) can be pinned, checked in one
+        # light query.
         outside = offered - set(region)
         pinnable = (
             set(

@@ -9,6 +9,11 @@ app_name = "plans"
 urlpatterns = [
     path("clients/<uuid:client_pk>/plan/", views.plan_edit, name="edit"),
     path("clients/<uuid:client_pk>/plan/preview/", views.plan_preview, name="preview"),
+    path(
+        "clients/<uuid:client_pk>/plan/directory/",
+        views.directory_search,
+        name="directory_search",
+    ),
     path("clients/<uuid:client_pk>/plan/versions/", views.plan_versions, name="versions"),
     path("clients/<uuid:client_pk>/plan/compare/", views.plan_compare, name="compare"),
     path("clients/<uuid:client_pk>/plan/unpublish/", views.plan_unpublish, name="unpublish"),

@@ -8,6 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,8 +22,10 @@ from crisisplan.core.models import UNSAVED_WORK_RESTORED
 from crisisplan.plans.access import get_plan_for_user, get_version_for_user
 from crisisplan.plans.display import page_context, plan_body_context, record_info
 from crisisplan.plans.forms import ChangeNoteForm, CompareForm, NextReviewForm
-from crisisplan.plans.models import Plan, StaleVersion
+from crisisplan.plans.models import Plan, PlanVersion, StaleVersion
 from crisisplan.plans.sections import EditorState, PlanContent, changed_sections
+
+VERSIONS_PER_PAGE = 25
 
 
 def _render_editor(
@@ -37,9 +40,14 @@ def _render_editor(
     publishing: bool = False,
     status: int = 200,
     ticks: tuple[set[int], set[int]] | None = None,
+    search: str | None = None,
 ) -> HttpResponse:
     client = plan.client
-    directory = plan.directory_choices()
+    # Re-rendering a POST: search results ticked but not saved yet stay offered, ticked.
+    directory = plan.directory_choices(extra_ids=ticks[0] & ticks[1] if ticks else ())
+    results = None
+    if search is not None:
+        results = plan.directory_search(search, exclude={c.service.pk for c in directory})
     if ticks is not None:  # re-rendering a POST: keep the ticks as they were sent
         offered, shown = ticks
         directory = [
@@ -71,11 +79,35 @@ def _render_editor(
         directory_help=_(
             "The client's page shows the directory's services for %(country)s and the "
             "client's region by itself, kept up to date by our curators. Untick one to hide "
-            "it from this plan; tick another of the country's to add it."
+            "it from this plan; find another of the country's below, by name or number, and "
+            "tick it to add it."
         )
         % {"country": country},
+        directory_query=search or "",
+        directory_results=results,
     )
     return render(request, "plans/editor.html", context, status=status)
+
+
+@login_required
+@require_GET
+def directory_search(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    """The editor's directory search as a fragment (its JavaScript puts it in place; the
+    same search works without it, as a button of the editor's form). ``offered``: the
+    services the editor on the page already offers."""
+    plan = get_plan_for_user(request, client_pk)
+    offered = _ids(request.GET.getlist("offered"))
+    shown = {c.service.pk for c in plan.directory_choices()}
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "plans/_directory_results.html",
+        {
+            "client": plan.client,
+            "directory_query": query,
+            "directory_results": plan.directory_search(query, exclude=offered | shown),
+        },
+    )
 
 
 def _int_or(value: str | None, default: int) -> int:
@@ -123,6 +155,8 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     if kept is not None:  # shown again, based on the version it was typed on
         messages.warning(request, UNSAVED_WORK_RESTORED)
         return render_again(base_version=base)
+    if "directory_search" in data:  # the directory search without JavaScript
+        return render_again(base_version=base, search=data.get("directory_q", ""))
     if not editor.wants_save:  # a row button without JavaScript: re-render, save nothing
         return render_again(base_version=base)
     if not editor.is_valid or not note_ok:
@@ -196,8 +230,10 @@ def _ids(values: list[str]) -> set[int]:
 @decryption_failures_shown
 def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
-    versions = [] if plan._state.adding else list(plan.versions_newest_first())
-    for version in versions:
+    # A page of versions at a time: each shown version's note is decrypted.
+    rows = PlanVersion.objects.none() if plan._state.adding else plan.versions_newest_first()
+    page = Paginator(rows, VERSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    for version in page.object_list:
         version.plan = plan
     compare = CompareForm(
         initial={"a": max(plan.current_number - 1, 1), "b": max(plan.current_number, 1)}
@@ -206,7 +242,13 @@ def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "plans/versions.html",
-        page_context(plan, versions=versions, compare=compare, review_form=review_form),
+        page_context(
+            plan,
+            page=page,
+            version_numbers=range(plan.current_number, 0, -1),
+            compare=compare,
+            review_form=review_form,
+        ),
     )
 
 

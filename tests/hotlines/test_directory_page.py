@@ -136,3 +136,27 @@ def test_an_incomplete_report_keeps_what_was_typed(alice_client, directory) -> N
 
 def test_reporting_a_missing_entry_is_404(alice_client) -> None:
     assert alice_client.get(reverse("hotlines:report", args=[999])).status_code == 404
+
+
+def test_the_country_list_is_read_once_per_directory_change(alice_client, directory) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def country_scans() -> int:
+        """Queries reading every active service's country (the whole directory)."""
+        with CaptureQueriesContext(connection) as captured:
+            content = alice_client.get(INDEX, {"country": "DE"}).content.decode()
+        assert 'value="DE"' in content
+        scans = [
+            q["sql"]
+            for q in captured
+            if q["sql"].startswith('SELECT "hotlines_service"."country" AS "country" FROM')
+        ]
+        return len(scans)
+
+    country_scans()
+    assert country_scans() == 0  # remembered under the directory's version
+    make_service("Line of Kenya", country="KE")
+    assert country_scans() == 1  # the directory changed: read again, once
+    assert country_scans() == 0
+    assert 'value="KE"' in alice_client.get(INDEX).content.decode()

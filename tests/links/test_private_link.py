@@ -470,20 +470,20 @@ def test_opens_show_on_the_client_record_and_dashboard(
 def test_link_pages_take_a_fixed_number_of_queries(
     plan: Plan, django_assert_num_queries: Any, extra_services: int
 ) -> None:
-    """Session, the rate counters (one statement), the link with its plan, client and key,
-    the plan's pins and hides (the landing page leaves out hidden lines too), the
-    directory's version (its lookup is then remembered). The first lookup of a region
-    adds three queries."""
+    """Session, the rate counters (one statement), and one query for the link with its
+    plan, client, key and published version, the plan's pins and hides (the landing page
+    leaves out hidden lines too) and the directory's version (LinkPageQuery). The first
+    lookup of a region adds three."""
     for n in range(extra_services):
         make_service(f"Line {n}", country="GB", phone=f"0800 {n:03d} 000")
     path = issue(plan)
     browser = HttpClient()
     browser.post(path)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert browser.get(path).status_code == 200
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         assert browser.get(path).status_code == 200
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         assert browser.get(path + "plan/").status_code == 200
 
 

@@ -1,6 +1,8 @@
 """Limits that must hold across app processes, and tokens that must never reach a log.
 
 Two real gunicorn processes serve the test database; requests alternate between them.
+The limits and grants are tested with each store they can live in: the database, and
+a real redis-server (CACHE_URL), as crisisplan/links/gate.py keeps them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.db import connection
 
 from conftest import TEST_KEYS
@@ -46,8 +49,17 @@ class Server:
         self.log = log
 
 
+@pytest.fixture(params=["database"])
+def store(request: pytest.FixtureRequest) -> str:
+    """Where the link state lives: "database", or the URL of a redis-server."""
+    return request.getfixturevalue("redis_url") if request.param == "redis" else "database"
+
+
+both_stores = pytest.mark.parametrize("store", ["database", "redis"], indirect=True)
+
+
 @pytest.fixture
-def servers(tmp_path: Path, settings: Any) -> Iterator[list[Server]]:
+def servers(tmp_path: Path, settings: Any, store: str) -> Iterator[list[Server]]:
     if connection.vendor != "postgresql":
         pytest.skip("two processes share a database server: PostgreSQL only")
     db = connection.settings_dict
@@ -68,6 +80,8 @@ def servers(tmp_path: Path, settings: Any) -> Iterator[list[Server]]:
         "LINK_RATE_LIMIT_PER_ADDRESS": "10/3600",
         "LINK_RATE_LIMIT_PER_LINK": "1000/3600",
     }
+    if store != "database":
+        env["CACHE_URL"] = store
     processes, found = [], []
     try:
         for n in range(2):
@@ -144,6 +158,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@both_stores
 def test_the_address_limit_holds_across_two_processes(servers: list[Server], plan: Plan) -> None:
     _link, token = PrivateLink.issue(plan, None)
     path = f"/p/{token}/"
@@ -156,6 +171,7 @@ def test_the_address_limit_holds_across_two_processes(servers: list[Server], pla
         assert 'href="tel:999"' in page  # the link's region's emergency number
 
 
+@both_stores
 def test_the_pin_lock_holds_across_two_processes(servers: list[Server], plan: Plan) -> None:
     _link, token = PrivateLink.issue(plan, None, pin="2468")
     path = f"/p/{token}/"
@@ -177,6 +193,48 @@ def test_the_pin_lock_holds_across_two_processes(servers: list[Server], plan: Pl
     assert status == 403
     assert not LinkOpen.objects.exists()
     assert PrivateLink.objects.get().is_locked()
+
+
+@both_stores
+def test_a_plan_opened_on_one_process_opens_on_the_other(
+    servers: list[Server], plan: Plan, store: str
+) -> None:
+    """The grant is shared: opening the link on one process lets the plan page of every
+    other process show the plan, and only in that browser. (The PIN is checked before
+    the grant, tests/links/test_shared_cache.py; these servers hash with Argon2, the
+    test run with MD5.)"""
+    _link, token = PrivateLink.issue(plan, None)
+    path = f"/p/{token}/"
+    browser = Browser()
+    _status, page = browser.request(servers[0].url + path)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    status, _ = browser.request(servers[0].url + path, {"csrfmiddlewaretoken": csrf})
+    assert status == 302
+    status, page = browser.request(servers[1].url + path + "plan/")
+    assert status == 200
+    assert "My crisis plan" in page
+    status, _ = Browser().request(servers[1].url + path + "plan/")
+    assert status == 302  # another browser goes to the landing page
+    # The grant lives where the store says: a session row only without Redis.
+    assert Session.objects.exists() == (store == "database")
+
+
+@both_stores
+def test_a_revoked_link_closes_on_every_process_at_once(
+    servers: list[Server], plan: Plan, store: str
+) -> None:
+    link, token = PrivateLink.issue(plan, None)
+    path = f"/p/{token}/"
+    browser = Browser()
+    _status, page = browser.request(servers[0].url + path)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert browser.request(servers[0].url + path, {"csrfmiddlewaretoken": csrf})[0] == 302
+    assert browser.request(servers[1].url + path + "plan/")[0] == 200
+    link.revoke(None)
+    for server in servers:
+        status, page = browser.request(server.url + path + "plan/")
+        assert status == 404
+        assert 'href="tel:999"' in page
 
 
 def test_tokens_never_reach_the_access_log(servers: list[Server], plan: Plan) -> None:

@@ -166,16 +166,27 @@ def test_pins_and_hides(alice: Any, client_record: Any) -> None:
     emergency = make_line(number="999", kind=Service.Kind.EMERGENCY)
     regional = make_line(number="116 123")
     elsewhere = make_line(number="0800 111", subdivision="GB-SCT")
+    abroad = make_line(country="IE", number="0800 112")
     plan = make_plan(client_record, full_content())
     choices = {c.service.pk: c for c in plan.directory_choices()}
     assert choices[emergency.pk].locked and choices[regional.pk].default
-    assert not choices[elsewhere.pk].default and not choices[elsewhere.pk].shown
-    offered = {emergency.pk, regional.pk, elsewhere.pk}
+    assert elsewhere.pk not in choices  # found by searching, not listed
+    # By a word of its name, or its number as written or dialled; never another country's.
+    assert plan.directory_search("0800") == [elsewhere]
+    assert plan.directory_search("0800111") == [elsewhere]
+    assert plan.directory_search("line 0800 1") == [elsewhere]
+    assert plan.directory_search("116", exclude={regional.pk}) == []
+    assert plan.directory_search("  ") == []
+    offered = {emergency.pk, regional.pk, elsewhere.pk, abroad.pk}
     assert plan.choose_directory(offered, {elsewhere.pk}, alice)
     assert plan.directory_ids() == ({elsewhere.pk}, {regional.pk})
     shown = [s.pk for s in plan.directory_help().services]
     assert shown == [emergency.pk, elsewhere.pk]  # emergency cannot be hidden; pin next
     assert not plan.choose_directory(offered, {elsewhere.pk}, alice)  # no change
+    assert not plan.choose_directory(offered, {elsewhere.pk, abroad.pk}, alice)  # not its country
+    choices = {c.service.pk: c for c in plan.directory_choices()}
+    assert choices[elsewhere.pk].shown and not choices[elsewhere.pk].default  # pinned: listed
+    assert plan.directory_search("0800", exclude=choices) == []  # offered already
 
 
 @pytest.mark.django_db(transaction=True)

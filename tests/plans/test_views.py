@@ -11,9 +11,11 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from crisisplan.core.encryption import decryption_count
 from crisisplan.core.models import AuditEvent
 from crisisplan.plans.models import Plan, PlanVersion
 from crisisplan.plans.sections import MAX_ITEMS, MAX_TEXT, PlanContent
+from crisisplan.plans.views import VERSIONS_PER_PAGE
 from tests.factory import editor_form_data as form_data
 from tests.factory import full_content, make_client, make_line, make_plan
 
@@ -44,7 +46,13 @@ def url(name: str, record: Any, *args: Any) -> str:
 
 # --- every URL: owner, other therapist, curator, anonymous, wrong method ------------------
 
-GETS = [("edit", ()), ("versions", ()), ("preview", ()), ("compare", ())]
+GETS = [
+    ("edit", ()),
+    ("versions", ()),
+    ("preview", ()),
+    ("compare", ()),
+    ("directory_search", ()),
+]
 POSTS = [
     ("publish", (1,)),
     ("restore", (1,)),
@@ -268,7 +276,17 @@ def test_directory_choices_from_the_editor(alice_client: HttpClient, plan: Plan)
     elsewhere = make_line(number="0800 111", subdivision="GB-SCT")
     page = alice_client.get(url("edit", plan.client)).content.decode()
     assert f'id="id_directory_{regional.pk}" checked' in page
-    assert f'id="id_directory_{elsewhere.pk}">' in page
+    assert f'id="id_directory_{elsewhere.pk}"' not in page  # found by searching
+    # Without JavaScript: "Search" posts the form; it comes back with the results and the
+    # typed text, and saves nothing.
+    data = form_data(full_content(3, tag="typed "), 2)
+    data.update(directory_q="0800", directory_search="1")
+    response = alice_client.post(url("edit", plan.client), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'id="id_directory_{elsewhere.pk}">' in page and "1 service matches" in page
+    assert "typed warning_signs 2" in page  # what was typed is still there
+    assert Plan.objects.get(pk=plan.pk).current_number == 2
     data = form_data(full_content(2), 2)
     data["directory_offered"] = [str(regional.pk), str(elsewhere.pk)]
     data["directory_shown"] = [str(elsewhere.pk)]
@@ -277,6 +295,53 @@ def test_directory_choices_from_the_editor(alice_client: HttpClient, plan: Plan)
     assert plan.directory_ids() == ({elsewhere.pk}, {regional.pk})
     preview = alice_client.get(url("preview", plan.client)).content.decode()
     assert "0800 111" in preview and "116 123" not in preview
+
+
+def test_a_ticked_search_result_stays_ticked_through_another_search(
+    alice_client: HttpClient, plan: Plan
+) -> None:
+    first = make_line(number="0800 111", subdivision="GB-SCT")
+    second = make_line(number="0800 222", subdivision="GB-WLS")
+    data = form_data(full_content(2), 2)
+    data.update(
+        directory_q="0800 222",
+        directory_search="1",
+        directory_offered=[str(first.pk)],
+        directory_shown=[str(first.pk)],
+    )
+    page = alice_client.post(url("edit", plan.client), data).content.decode()
+    assert f'id="id_directory_{first.pk}" checked' in page
+    assert f'id="id_directory_{second.pk}">' in page
+
+
+def test_the_directory_search_fragment(alice_client: HttpClient, plan: Plan) -> None:
+    """What the editor's JavaScript fetches: results as tick boxes, without those the
+    editor already offers, never another country's."""
+    regional = make_line(number="116 123")
+    elsewhere = make_line(number="0800 111", subdivision="GB-SCT")
+    other = make_line(number="0800 333", subdivision="GB-NIR")
+    make_line(country="IE", number="0800 444")
+    address = url("directory_search", plan.client)
+    page = alice_client.get(address, {"q": "0800", "offered": str(other.pk)}).content.decode()
+    assert f'name="directory_shown" value="{elsewhere.pk}"' in page
+    assert "0800 333" not in page and "0800 444" not in page
+    assert "116 123" not in alice_client.get(address, {"q": "116"}).content.decode()
+    assert regional.pk  # the region's own line is in the editor already
+    assert "No other service matches" in alice_client.get(address, {"q": "zzz"}).content.decode()
+
+
+def test_the_editor_does_not_grow_with_the_countrys_directory(
+    alice_client: HttpClient, plan: Plan, django_assert_max_num_queries: Any
+) -> None:
+    make_line(number="116 123")
+    alice_client.get(url("edit", plan.client))
+    small = len(alice_client.get(url("edit", plan.client)).content)
+    for n in range(60):
+        make_line(number=f"0800 {n:03d}", subdivision="GB-SCT")
+    alice_client.get(url("edit", plan.client))
+    with django_assert_max_num_queries(12):
+        large = len(alice_client.get(url("edit", plan.client)).content)
+    assert large == small
 
 
 def test_directory_ticks_survive_a_refused_save(alice_client: HttpClient, plan: Plan) -> None:
@@ -390,3 +455,18 @@ def test_dashboard_queries_do_not_grow_with_plans(alice: Any, alice_client: Http
             alice_client.get(reverse("clients:dashboard"))
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_version_history_is_paginated(alice: Any, alice_client: HttpClient) -> None:
+    record = make_client(alice)
+    plan = make_plan(record, *[PlanContent({"coping": [{"text": f"idea {n}"}]}) for n in range(60)])
+    alice_client.get(url("versions", record))
+    before = decryption_count()
+    content = alice_client.get(url("versions", record)).content.decode()
+    # one note per shown version, and the client's name in the heading
+    assert decryption_count() - before == VERSIONS_PER_PAGE + 1
+    assert "Page 1 of 3" in content and "note 60" in content and "note 35" not in content
+    assert content.count('<option value="') == 2 * 60  # compare still offers every version
+    oldest = alice_client.get(url("versions", record), {"page": "3"}).content.decode()
+    assert "note 1<" in oldest and "Newer versions" in oldest and "Older versions" not in oldest
+    assert plan.current_number == 60

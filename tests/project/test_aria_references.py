@@ -180,6 +180,12 @@ def visits(world: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any] | 
         ("plans:edit", "alice", edit_plan, None),
         ("plans:edit", "alice", edit_plan, bad_plan),
         ("plans:preview", "alice", reverse("plans:preview", args=[pk]), None),
+        (
+            "plans:directory_search",
+            "alice",
+            reverse("plans:directory_search", args=[pk]) + "?q=line",
+            None,
+        ),
         ("plans:versions", "alice", reverse("plans:versions", args=[pk]), None),
         ("plans:compare", "alice", reverse("plans:compare", args=[pk]) + "?a=1&b=2", None),
         ("links:manage", "alice", reverse("links:manage", args=[pk]), None),

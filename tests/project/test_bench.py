@@ -3,6 +3,7 @@ command loads the data set it measures. The benchmark itself is not run here."""
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import subprocess
@@ -17,15 +18,19 @@ from django.test import Client as HttpClient
 
 from bench import guard
 from bench.htmlform import assets, post_form
+from bench.management.commands.seed_keys import Command as SeedKeys
 from bench.management.commands.seed_scale import Command as SeedScale
 from bench.probe import baseline_html
-from bench.run import percentile
+from bench.run import children, cpu_ticks, percentile, summarize
+from bench.urls import BASELINE_PATH, SESSION_PATH, STATIC_PATH
 from clients.models import Client
 from crisisplan.core.models import AuditEvent, DataKey, User
+from crisisplan.links.models import PrivateLink, RateCounter
 from crisisplan.management.commands.seed_demo import DEMO_EMAIL
 from crisisplan.plans.models import Plan, PlanVersion
 from crisisplan.plans.sections import PlanContent
-from hotlines.models import Service
+from hotlines.models import DirectoryVersion, Service
+from tests.factory import full_content, make_client, make_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -210,3 +215,99 @@ def test_percentiles_are_nearest_rank() -> None:
     assert percentile(values, 50) == 50.0
     assert percentile(values, 99) == 99.0
     assert percentile([7.0], 99) == 7.0
+
+
+# --- the fair baseline, rounds and CPU time ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_fair_baseline_reads_a_session_fetches_a_row_and_counts_once(
+    settings: Any, tmp_path: Path, django_assert_num_queries: Any
+) -> None:
+    """(b): the database session, one row (a link by its token's hash), one upsert of the
+    two rate counters, and the reference template; nothing else."""
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "baseline.html").write_text(baseline_html(2000))
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
+    settings.TEMPLATES = templates
+    settings.ROOT_URLCONF = "bench.urls"
+    alice = User.objects.create_user("alice@example.com", "correct horse battery")
+    plan = make_plan(make_client(alice), full_content(1))
+    _link, token = PrivateLink.issue(plan, alice)
+    browser = HttpClient()
+    assert browser.get(BASELINE_PATH).status_code == 400  # no session yet
+    browser.get(SESSION_PATH, {"token_hash": PrivateLink.hash_token(token)})
+    with django_assert_num_queries(3):
+        response = browser.get(BASELINE_PATH)
+    assert response.status_code == 200 and len(response.content) == 2000
+    assert RateCounter.objects.count() == 2
+    with django_assert_num_queries(0):
+        assert len(HttpClient().get(STATIC_PATH).content) == 2000
+
+
+def test_rounds_are_summarised_as_medians_spread_and_ratios_to_b() -> None:
+    def run(rps: float, p50: float, cpu: float) -> dict:
+        return {"rps": rps, "p50_ms": p50, "p99_ms": p50 * 2, "cpu_ms": cpu, "errors": 0}
+
+    summary = summarize(
+        {
+            "baseline (b)": [run(100, 4, 2), run(50, 8, 2), run(100, 4, 4)],
+            "plan": [run(80, 5, 3), run(45, 9, 3), run(70, 6, 4)],
+        }
+    )
+    plan = summary["plan"]
+    assert plan["rps"] == 70 and plan["rps_spread"] == [45, 80]
+    # The ratio is the median of each round's ratio to the (b) of the same round.
+    assert plan["rps_ratio"] == 0.8 and plan["p50_ms_ratio"] == 1.25
+    assert plan["cpu_ms_ratio"] == 1.5
+    assert summary["baseline (b)"]["rps_ratio"] == 1.0
+
+
+def test_cpu_time_is_read_from_proc() -> None:
+    before = cpu_ticks(os.getpid())
+    sum(n * n for n in range(2_000_000))
+    assert cpu_ticks(os.getpid()) > before
+    assert cpu_ticks(2**22 + 12345) is None  # no such process
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        assert child.pid in children(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+
+
+@pytest.mark.django_db
+def test_seed_keys_tops_up_synthetic_data_keys() -> None:
+    call_command(SeedKeys(), "--keys=30", stdout=io.StringIO())
+    assert DataKey.objects.count() == 30
+    call_command(SeedKeys(), "--keys=30", stdout=io.StringIO())
+    assert DataKey.objects.count() == 30
+    assert all(len(key.dek) == 32 for key in DataKey.objects.all()[:3])
+
+
+@pytest.mark.django_db
+def test_seed_scale_makes_practices_and_grows_the_directory(settings: Any) -> None:
+    settings.DEBUG = True
+    call_command(
+        SeedScale(),
+        "--therapists=1",
+        "--clients=1",
+        "--other-clients=0",
+        "--versions=1",
+        "--services=10",
+        "--practices=3,7",
+        stdout=io.StringIO(),
+    )
+    practices = {
+        u.email: Client.objects.for_therapist(u).count()
+        for u in User.objects.filter(email__startswith="practice")
+    }
+    assert practices == {
+        "practice3@bench.crisisplan.example": 3,
+        "practice7@bench.crisisplan.example": 7,
+    }
+    before = DirectoryVersion.current()
+    call_command(SeedScale(), "--services-only", "--services=25", stdout=io.StringIO())
+    assert Service.objects.filter(name__startswith="Synthetic ").count() == 25
+    assert DirectoryVersion.current() != before  # every process sees the directory grew

@@ -4,8 +4,12 @@ realistic size for ``make bench``.
 The app's own ``seed_demo`` comes first; then, topped up to the given counts so that a
 second run adds nothing: ``--therapists`` in all, the demo therapist with ``--clients``
 clients and each other therapist with ``--other-clients``; every new client has a full
-plan of ``--versions`` versions, the latest published; and ``--services`` synthetic
-directory services beside the starter data.
+plan of ``--versions`` versions, the latest published; for each size in ``--practices``
+a therapist ``practice<size>@bench.crisisplan.example`` with that many clients (plans of
+one version: the dashboard at 100 and at 10,000 clients); and ``--services`` synthetic
+directory services beside the starter data. ``--services-only`` tops up the directory
+alone (the benchmark grows it from 5,000 to 50,000 services while the server runs: the
+directory's version changes, as an import changes it).
 
 Bulk inserts throughout: bulk_create encrypts through the fields' pre_save as save()
 does, and the audit events are those the one-by-one path would write.
@@ -24,13 +28,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, ClientSearchToken
 from crisisplan.core.models import AuditEvent, DataKey, User
 from crisisplan.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from crisisplan.plans.models import Plan, PlanVersion
 from crisisplan.plans.sections import PlanContent
-from hotlines.models import ContactMethod, OpeningPeriod, Service
+from hotlines.models import ContactMethod, DirectoryVersion, OpeningPeriod, Service
 from hotlines.regions import default_timezone
+
+# The plan versions of a practice's clients (one), marked apart from --versions.
+PRACTICE = object()
 
 
 class Command(BaseCommand):
@@ -48,8 +55,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--services", type=int, default=15000, help="Synthetic directory services (15000)."
         )
+        parser.add_argument(
+            "--practices",
+            default="",
+            help="Comma-separated client counts, one therapist each (e.g. 100,10000).",
+        )
+        parser.add_argument(
+            "--services-only", action="store_true", help="Top up the directory only."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            practices = [int(n) for n in options["practices"].split(",") if n.strip()]
+        except ValueError:
+            raise CommandError("--practices takes comma-separated numbers.") from None
+        if options["services_only"]:
+            self.services(options["services"])
+            return
         call_command("seed_demo", stdout=self.stdout)
         self.scale(
             User.objects.get(email=DEMO_EMAIL),
@@ -58,6 +80,7 @@ class Command(BaseCommand):
             other_clients=options["other_clients"],
             versions=options["versions"],
             services=options["services"],
+            practices=practices,
         )
 
     def scale(
@@ -69,8 +92,9 @@ class Command(BaseCommand):
         other_clients: int,
         versions: int,
         services: int,
+        practices: list[int] = (),
     ) -> None:
-        if min(therapists, clients, versions) < 1 or min(other_clients, services) < 0:
+        if min(therapists, clients, versions) < 1 or min(other_clients, services, *practices) < 0:
             raise CommandError("--therapists, --clients and --versions must be at least 1.")
         started = time.monotonic()
         now = timezone.now()
@@ -92,6 +116,11 @@ class Command(BaseCommand):
         ]
         names = ["Robin", "Sasha", "Noor", "Jonas", "Mina", "Tariq", "Lea", "Ana", "Kai", "Ola"]
         surnames = ["Haddad", "Okafor", "Rivera", "Schmidt", "Murphy", "Martin", "Kowalski"]
+
+        def surname(n: int, practice: bool) -> str:
+            # In the practices every other client is an Okafor, so that the benchmark's
+            # search ("Oka") fills a page of 50 at 100 clients as at 10,000.
+            return "Okafor" if practice and n % 2 else surnames[n % len(surnames)]
 
         def plan_content(n: int, number: int, phone: str) -> PlanContent:
             coping = [
@@ -158,18 +187,36 @@ class Command(BaseCommand):
                 for email in emails
                 if email not in known
             )
-            owners = [(demo, clients)] + [
-                (user, other_clients)
-                for user in User.objects.filter(email__in=emails).order_by("email")
-            ]
+            practice_emails = {f"practice{n}@bench.crisisplan.example": n for n in practices}
+            known = set(
+                User.objects.filter(email__in=practice_emails).values_list("email", flat=True)
+            )
+            User.objects.bulk_create(
+                User(email=email, name=f"Practice of {n}", password=password)
+                for email, n in practice_emails.items()
+                if email not in known
+            )
+            owners = (
+                [(demo, clients, versions)]
+                + [
+                    (user, other_clients, versions)
+                    for user in User.objects.filter(email__in=emails).order_by("email")
+                ]
+                + [
+                    (user, practice_emails[user.email], PRACTICE)
+                    for user in User.objects.filter(email__in=practice_emails)
+                ]
+            )
             counts = dict(
-                Client.objects.filter(therapist__in=[o for o, _ in owners])
+                Client.objects.filter(therapist__in=[o for o, _, _ in owners])
                 .values("therapist")
                 .annotate(n=models.Count("pk"))
                 .values_list("therapist", "n")
             )
             keys, records, plans, versions_, latest, events = [], [], [], [], [], []
-            for owner, wanted in owners:
+            for owner, wanted, plan_versions in owners:
+                practice = plan_versions is PRACTICE
+                plan_versions = 1 if practice else plan_versions
                 for n in range(counts.get(owner.pk, 0), wanted):
                     country, region, city, zone, language, phone_format = places[n % len(places)]
                     phone = phone_format.format(n % 1000)
@@ -179,7 +226,7 @@ class Command(BaseCommand):
                         therapist=owner,
                         data_key=key,
                         preferred_name=names[n % len(names)],
-                        full_name=f"{names[n % len(names)]} {surnames[n % len(surnames)]} {n}",
+                        full_name=f"{names[n % len(names)]} {surname(n, practice)} {n}",
                         date_of_birth=datetime.date(1970 + n % 35, 1 + n % 12, 1 + n % 28),
                         phone=phone,
                         email=f"client{n}@example.org",
@@ -200,7 +247,7 @@ class Command(BaseCommand):
                     )
                     plan = Plan(
                         client=record,
-                        current_number=versions,
+                        current_number=plan_versions,
                         published_at=when,
                         next_review_on=(when + datetime.timedelta(days=90)).date(),
                         created_at=when,
@@ -211,7 +258,7 @@ class Command(BaseCommand):
                             actor=owner, client_id=record.pk, action=AuditEvent.Action.CREATE
                         )
                     )
-                    for number in range(1, versions + 1):
+                    for number in range(1, plan_versions + 1):
                         versions_.append(
                             PlanVersion(
                                 plan=plan,
@@ -236,7 +283,7 @@ class Command(BaseCommand):
                             actor=owner,
                             client_id=record.pk,
                             action=AuditEvent.Action.PUBLISH,
-                            detail={"version": versions},
+                            detail={"version": plan_versions},
                         )
                     )
                     keys.append(key)
@@ -244,13 +291,22 @@ class Command(BaseCommand):
                     plans.append(plan)
             DataKey.objects.bulk_create(keys, batch_size=500)
             Client.objects.bulk_create(records, batch_size=500)
+            ClientSearchToken.objects.rebuild(records)
             Plan.objects.bulk_create(plans, batch_size=500)
             PlanVersion.objects.bulk_create(versions_, batch_size=500)
             for plan, version in zip(plans, latest, strict=True):
                 plan.published_version = version
             Plan.objects.bulk_update(plans, ["published_version"], batch_size=500)
             AuditEvent.objects.bulk_create(events, batch_size=1000)
+        added = self.services(services)
+        self.stdout.write(
+            f"scale: {len(owners)} therapists, {len(records)} clients with plans of "
+            f"{versions} versions added, {added} synthetic services added "
+            f"({time.monotonic() - started:.1f} s)"
+        )
 
+    def services(self, services: int) -> int:
+        """Top the synthetic services up to ``services``; returns how many were added."""
         with transaction.atomic():
             prefix = "Synthetic "
             have = Service.objects.filter(name__startswith=prefix).count()
@@ -321,8 +377,7 @@ class Command(BaseCommand):
                 ),
                 batch_size=2000,
             )
-        self.stdout.write(
-            f"scale: {len(owners)} therapists, {len(records)} clients with plans of "
-            f"{versions} versions added, {len(new)} synthetic services added "
-            f"({time.monotonic() - started:.1f} s)"
-        )
+            if new:
+                # bulk_create sends no signals: tell every process the directory changed.
+                DirectoryVersion.changed()
+        return len(new)
