@@ -177,6 +177,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+# One address rule for the whole app (crisisplan.core.http.client_address: the proxy's
+# X-Forwarded-For entry only with BEHIND_TLS_PROXY), the same the link rate limits use;
+# and the email as login matches it (any case), so "Ann@" and "ann@" share five tries.
+AXES_CLIENT_IP_CALLABLE = "crisisplan.core.http.client_address"
+AXES_USERNAME_CALLABLE = "crisisplan.core.http.login_username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
@@ -219,10 +224,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    AXES_IPWARE_PROXY_COUNT = 1
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- security headers ---------------------------------------------------------------
 
