@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisplan.core.text import unsafe_text_error
 from hotlines.phones import (
     international_number,
     sms_href,
@@ -877,6 +878,9 @@ class EditorState:
 
 
 def _field_error(f: Field, value: str) -> str:
+    unsafe = unsafe_text_error(value)
+    if unsafe:
+        return f"{f.label}: {unsafe}"
     if len(value) > f.max_length:
         return (
             f"{f.label}: at most {f.max_length} characters; this has {len(value)} "
