@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -57,6 +58,23 @@ class NullCharacterMiddleware:
         ):
             return errors.bad_request(request)
         return self.get_response(request)
+
+
+class SignedInPagesNotStoredMiddleware:
+    """Every page a signed-in user gets (their clients, plans, links, their account) is
+    sent with ``Cache-Control: no-store, private``: no shared cache keeps it, and the
+    browser does not keep a copy that Back or a shared computer's next user could show.
+    (Page titles, which browser history and tab lists keep, name no client.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class SessionTimeoutMiddleware:
