@@ -85,6 +85,9 @@ def _render_editor(
         % {"country": country},
         directory_query=search or "",
         directory_results=results,
+        # A fresh idempotency key each time the form is shown: posting this form twice
+        # makes one version (Plan.save_version).
+        save_key=uuid.uuid4(),
     )
     return render(request, "plans/editor.html", context, status=status)
 
@@ -108,6 +111,13 @@ def directory_search(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse
             "directory_results": plan.directory_search(query, exclude=offered | shown),
         },
     )
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return None
 
 
 def _int_or(value: str | None, default: int) -> int:
@@ -195,14 +205,19 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
             )
         return redirect("plans:edit", client_pk=plan.client.pk)
     follow_ups: list[FollowUp] = []
+    key = _uuid_or_none(data.get("save_key"))
     try:
         with transaction.atomic():
-            version = plan.save_version(request.user, editor.content, base, note)
-            plan.choose_directory(offered, shown, request.user)
-            if publish:
-                follow_ups = plan.publish(version, request.user)
+            version = plan.save_version(request.user, editor.content, base, note, key=key)
+            if not version.repeated:
+                plan.choose_directory(offered, shown, request.user)
+                if publish:
+                    follow_ups = plan.publish(version, request.user)
     except StaleVersion as stale:
         return render_again(base_version=stale.current.number, stale=stale, status=409)
+    if version.repeated:  # the same form posted again: answer as the first post did
+        plan.refresh_from_db(fields=["published_version", "published_at"])
+        publish = plan.published_version_id == version.pk
     if publish:
         message = _(
             "Saved as version %(number)s and published: the client's link shows it from now on."
