@@ -17,13 +17,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import FollowUp
-from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
+from crisisplan.core.http import (
+    decryption_failures_shown,
+    keeps_unsaved_work,
+    typed_text_on_failure,
+)
 from crisisplan.core.models import UNSAVED_WORK_RESTORED
 from crisisplan.plans.access import get_plan_for_user, get_version_for_user
 from crisisplan.plans.display import page_context, plan_body_context, record_info
 from crisisplan.plans.forms import ChangeNoteForm, CompareForm, NextReviewForm
 from crisisplan.plans.models import Plan, PlanVersion, StaleVersion
-from crisisplan.plans.sections import EditorState, PlanContent, changed_sections
+from crisisplan.plans.sections import EditorState, PlanContent, changed_sections, typed_text
 
 VERSIONS_PER_PAGE = 25
 
@@ -131,6 +135,7 @@ def _int_or(value: str | None, default: int) -> int:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(typed_text)
 def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
     latest = plan.latest_version()
