@@ -271,15 +271,21 @@ class App:
     def browser(self, timeout: float = 20) -> Browser:
         return Browser(self.port, timeout=timeout)
 
-    def logged_in(self, email: str) -> Browser:
-        browser = self.browser()
-        page = browser.get("/login/")
-        form = dict(post_form(page.text))
-        form.update({"username": email, "password": self.password})
-        answer = browser.post("/login/", list(form.items()))
-        if answer.status != 302:
-            raise DrillError(f"login answered {answer.status}")
-        return browser
+    def logged_in(self, email: str, tries: int = 5) -> Browser:
+        """A browser with the therapist logged in (tried again if a worker was killed)."""
+        for _ in range(tries):
+            browser = self.browser()
+            page = fetch(browser, "GET", "/login/")
+            if page is None or page.status != 200:
+                time.sleep(0.5)
+                continue
+            form = dict(post_form(page.text))
+            form.update({"username": email, "password": self.password})
+            answer = fetch(browser, "POST", "/login/", list(form.items()))
+            if answer is not None and answer.status == 302:
+                return browser
+            time.sleep(0.5)
+        raise DrillError("the therapist could not log in")
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -380,6 +386,7 @@ class RestartFigures:
     failed_clean: int  # 503, Retry-After, the region's emergency number on the page
     restart_seconds: float  # pg_ctl restart, from the call until the server accepts again
     recovery_seconds: float  # from the server accepting again to the last failure's end
+    outage_seconds: float  # from the first failure's start to the last one's end
     slowest_seconds: float
     statuses: dict[int, int]
 
@@ -404,6 +411,7 @@ def restart_drill(
             window = [o for o in load.outcomes[app_ok:] if window_start <= o.started <= window_end]
             failed = [o for o in window if o.status != 200]
             last_failure_end = max((o.started + o.seconds for o in failed), default=back)
+            first_failure = min((o.started for o in failed), default=last_failure_end)
             figures.append(
                 RestartFigures(
                     requests=len(window),
@@ -413,6 +421,7 @@ def restart_drill(
                     ),
                     restart_seconds=round(back - began, 2),
                     recovery_seconds=round(max(0.0, last_failure_end - back), 2),
+                    outage_seconds=round(max(0.0, last_failure_end - first_failure), 2),
                     slowest_seconds=round(max((o.seconds for o in window), default=0.0), 2),
                     statuses=_count(o.status for o in window),
                 )
@@ -622,8 +631,9 @@ def main(argv: list[str] | None = None) -> int:
         for n, f in enumerate(restart_drill(cluster, app, tokens, restarts=args.restarts), 1):
             print(
                 f"  restart {n}: {f.failed} of {f.requests} requests failed "
-                f"({f.failed_clean} clean 503s with help); restart {f.restart_seconds} s, "
-                f"recovered {f.recovery_seconds} s after; slowest answer "
+                f"({f.failed_clean} clean 503s with help) in {f.outage_seconds} s; "
+                f"restart {f.restart_seconds} s, recovered {f.recovery_seconds} s after it; "
+                "slowest answer "
                 f"{f.slowest_seconds} s; statuses {f.statuses}"
             )
         print(f"Worker killed (SIGKILL) during concurrent saves ({args.kills} kills):")

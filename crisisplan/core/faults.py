@@ -9,7 +9,13 @@ save is one transaction). Anything else is a bug, and stays a 500.
 
 from __future__ import annotations
 
-from django.db import DatabaseError, InterfaceError, OperationalError
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+
+logger = logging.getLogger("crisisplan.faults")
 
 # SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html) and the
 # word the log gives as cause. Classes 08 (connection), 53 (resources) and 57P (the server
@@ -47,3 +53,17 @@ def describe(exc: BaseException) -> str:
     would, but constraint errors are not among database_unavailable's)."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{exc.__class__.__name__}: {first[:200]}" if first else exc.__class__.__name__
+
+
+@contextmanager
+def skipped_while_read_only(what: str) -> Iterator[None]:
+    """Around a write that a page can do without (a rate-limit count, the idle clock of
+    a session): while the database is read-only the write is skipped, logged once, and
+    the page that only reads still answers. Outside a transaction only (in autocommit a
+    failed statement leaves the connection usable; inside one it would not)."""
+    try:
+        yield
+    except DatabaseError as exc:
+        if connection.in_atomic_block or database_unavailable(exc) != "read-only":
+            raise
+        logger.warning("Database read-only: %s skipped (%s)", what, describe(exc))
