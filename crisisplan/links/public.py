@@ -182,12 +182,19 @@ def _elsewhere(request: HttpRequest, home: RegionHelp) -> dict[str, Any]:
 
 
 def _landing(
-    request: HttpRequest, token: str, link: PrivateLink, form: PinForm | None, status: int = 200
+    request: HttpRequest,
+    token: str,
+    link: PrivateLink,
+    form: PinForm | None,
+    status: int = 200,
+    wrong: str = "",
 ) -> HttpResponse:
     home = _link_help(link)
     context = {
         "token": token,
         "form": form,
+        # The PIN just sent was checked and wrong (said even when it paused the link).
+        "pin_was_wrong": wrong == PrivateLink.PinAnswer.WRONG,
         "locked": link.is_locked(),
         "locked_until": link.locked_until,
         "locked_minutes": link.minutes_locked(),
@@ -216,10 +223,11 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
             return _landing(request, token, link, form, status=403)
         if not form.is_valid():
             return _landing(request, token, link, form, status=400)
-        if not link.check_pin(form.cleaned_data["pin"]):
-            if not link.is_locked():
-                form.add_error("pin", "That PIN is not right.")
-            return _landing(request, token, link, form, status=403)
+        answer = link.try_pin(form.cleaned_data["pin"])
+        if answer != PrivateLink.PinAnswer.RIGHT:
+            if answer == PrivateLink.PinAnswer.WRONG:
+                form.add_error("pin", _("That PIN is not right."))
+            return _landing(request, token, link, form, status=403, wrong=answer)
     link.record_open(request.headers.get("User-Agent", ""))
     response = redirect("links:plan", token=token)
     gate.grant(request, response, link)
