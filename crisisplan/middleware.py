@@ -72,8 +72,12 @@ class SignedInPagesNotStoredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # Whoever holds a session cookie may be signed in: decided without loading the
+        # session or the user (no query, so a page the database cannot answer is not
+        # made to fail here too). A page that says no-store itself (the client's link
+        # pages, an error page) is left as it is.
+        stored = "no-store" not in response.get("Cache-Control", "")
+        if stored and settings.SESSION_COOKIE_NAME in request.COOKIES:
             patch_cache_control(response, no_store=True, private=True)
         return response
 

@@ -111,7 +111,9 @@ def _find(token: str) -> PrivateLink | None:
     """PrivateLink.find, noting the link's region in this process's memory for a moment
     the database cannot answer (crisisplan/links/recall.py)."""
     link = PrivateLink.find(token)
-    if link is not None:
+    if link is not None and link.revoked_at is None:
+        # Not a revoked or replaced one: its 503 page, too, must answer like an unknown
+        # token's (_link_help).
         recall.remember(link)
     return link
 
