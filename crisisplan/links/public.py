@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
-from crisisplan.links import gate
+from crisisplan.links import gate, languages
 from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
 from crisisplan.plans.display import plan_body_context
@@ -45,7 +45,9 @@ def private_link_page(view: Any) -> Any:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token = kwargs.get("token")
         exceeded = gate.check(request, token)
-        if exceeded is None:
+        if exceeded is None and languages.is_switch(request):
+            response = languages.switch(request, token)
+        elif exceeded is None:
             response = view(request, *args, **kwargs)
         else:
             response = _too_many(request, exceeded.seconds, token)
@@ -98,16 +100,20 @@ def _link_help(link: PrivateLink | None) -> RegionHelp | None:
     return link.plan.directory_help(pins=False) if link is not None else None
 
 
-def help_for_path(path: str) -> RegionHelp | None:
+def help_for_path(request: HttpRequest) -> RegionHelp | None:
     """The help for the link a /p/<token>/... path names, if it is one we know (the
-    pages that answer before any view runs: a refused form)."""
-    token = path.removeprefix("/p/").split("/", 1)[0]
-    return _link_help(PrivateLink.find(token)) if path.startswith("/p/") else None
+    pages that answer before any view runs: a refused form), in the link's language."""
+    if not request.path.startswith("/p/"):
+        return None
+    link = PrivateLink.find(request.path.removeprefix("/p/").split("/", 1)[0])
+    languages.activate_for(request, link)
+    return _link_help(link)
 
 
 def _too_many(request: HttpRequest, retry_after: int, token: str | None) -> HttpResponse:
     # The link's own region where the token names one: one indexed lookup, no more.
     link = PrivateLink.find(token) if token else None
+    languages.activate_for(request, link)
     response = client_page(
         request, "links/public/too_many.html", {}, region_help=_link_help(link), status=429
     )
@@ -121,6 +127,7 @@ def _usable_link(
     """(link, None) for a usable link; otherwise (None, the response to send): one 404
     page for unknown, expired and revoked links alike."""
     link = PrivateLink.find(token)
+    languages.activate_for(request, link)
     if link is None or not link.is_usable():
         return None, _link_gone(request, link)
     return link, None
@@ -182,7 +189,7 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
             return _landing(request, token, link, form, status=400)
         if not link.check_pin(form.cleaned_data["pin"]):
             if not link.is_locked():
-                form.add_error("pin", "That PIN is not right.")
+                form.add_error("pin", _("That PIN is not right."))
             return _landing(request, token, link, form, status=403)
     link.record_open(request.headers.get("User-Agent", ""))
     response = redirect("links:plan", token=token)

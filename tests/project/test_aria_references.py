@@ -41,6 +41,8 @@ NO_PAGE = {
     # Not HTML: the client app's manifest (JSON) and service worker (JavaScript).
     "links:manifest",
     "links:service_worker",
+    # Not HTML: the scripts' strings (Django's JavaScript catalogue).
+    "javascript_catalog",
 }
 
 
