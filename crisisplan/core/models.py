@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -355,13 +356,15 @@ _SYSTEMS = (
 
 
 def describe_device(user_agent: str) -> str:
-    """ "Firefox on Linux": enough to recognise one's own device, nothing more."""
+    """ "Firefox on Linux": enough to recognise one's own device, nothing more; "" when
+    the browser says nothing we know (the page then says "Unknown device", translated
+    when shown). Written in the language of the request that signed in."""
     ua = user_agent or ""
     browser = next((name for marker, name in _BROWSERS if marker in ua), "")
     system = next((name for marker, name in _SYSTEMS if marker in ua), "")
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or str(_("Unknown device"))
+        return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system
 
 
 class AccountSessionQuerySet(models.QuerySet["AccountSession"]):
