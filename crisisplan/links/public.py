@@ -10,6 +10,7 @@ import logging
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -83,6 +84,8 @@ def client_page(
                 "region_help": region_help,
                 "time_zone": zone.key,
                 "time_zone_name": zone_label(zone.key),
+                # The switch names each language in itself, never translated.
+                "languages": settings.LANGUAGES,
             },
             status=status,
         )
