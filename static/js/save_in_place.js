@@ -33,15 +33,15 @@
   function show(html, url) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     document.title = doc.title;
-    // Scripts parsed here do not run: put fresh copies in place, in order.
-    doc.body.querySelectorAll("script").forEach(function (old) {
+    document.body.replaceWith(document.adoptNode(doc.body));
+    // Parsed scripts never run: put fresh copies in their place, to run in order.
+    document.body.querySelectorAll("script").forEach(function (old) {
       var script = document.createElement("script");
       Array.prototype.forEach.call(old.attributes, function (a) { script.setAttribute(a.name, a.value); });
       script.async = false;
       script.textContent = old.textContent;
       old.replaceWith(script);
     });
-    document.body.replaceWith(document.adoptNode(doc.body));
     if (url && url !== window.location.href) { window.history.replaceState(null, "", url); }
     window.scrollTo(0, 0);
     var main = document.getElementById("main");
