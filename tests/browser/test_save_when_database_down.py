@@ -219,3 +219,28 @@ def test_with_javascript_the_editor_stays_and_says_not_saved(
     expect(page.get_by_label("Warning sign 1", exact=True)).to_have_value("I pace at night")
     expect(alert).to_be_empty()
     assert outage.versions()[-1] == number
+
+
+def test_a_client_form_without_javascript_shows_what_was_typed(database_up: Outage) -> None:
+    outage = database_up
+    poster = FormPoster()
+    _log_in(poster, outage.server)
+    url = f"{outage.server.url}/clients/{outage.client_pk}/crisis-events/new/"
+    _status, _headers, page = poster.send(url)
+    form = {
+        "csrfmiddlewaretoken": _hidden(page, "csrfmiddlewaretoken"),
+        "occurred_at": "2026-12-05T21:30",
+        "actions": "Stayed on the call; agreed a plan for the night",
+        "called": "Her sister Maya",
+        "outcome": "",
+    }
+    outage.cluster.stop()
+    status, headers, page = poster.send(url, form)
+    assert status == 503 and "no-store" in headers["Cache-Control"]
+    text = re.search(r"<textarea[^>]*readonly[^>]*>(.*?)</textarea>", page, re.S).group(1)
+    assert text.splitlines() == [
+        "When it happened: 2026-12-05T21:30",
+        "What was done: Stayed on the call; agreed a plan for the night",
+        "Who was called: Her sister Maya",
+    ]
+    assert "Her sister Maya" not in outage.server.logged()
