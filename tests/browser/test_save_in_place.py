@@ -141,3 +141,21 @@ def test_the_client_record_saves_in_place(page: Page, live_server: Any, alice: A
     assert page.url == f"{live_server.url}/clients/{record.pk}/"  # where the save leads
     record.refresh_from_db()
     assert record.notes == "Prefers text messages."
+
+
+def test_a_refused_save_keeps_the_page(page: Page, live_server: Any, alice: Any) -> None:
+    """A 403 (the form's CSRF cookie is gone) would replace the text with an error page:
+    the page stays, saying so."""
+    record = make_client(alice, preferred_name="Robin")
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{record.pk}/plan/")
+    page.get_by_label("Warning sign 1", exact=True).fill("Kept through a refusal")
+    mark_document(page)
+    page.context.clear_cookies(name="csrftoken")
+    save(page)
+    expect(page.locator(".plan-save-bar [data-save-failed]")).to_have_text(
+        re.compile(r"^Not saved — try again\. The server refused it \(error 403\)")
+    )
+    expect(page.get_by_label("Warning sign 1", exact=True)).to_have_value("Kept through a refusal")
+    assert same_document(page)
+    assert not PlanVersion.objects.exists()
