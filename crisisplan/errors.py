@@ -1,4 +1,4 @@
-"""The project's error pages (handler404, handler500, CSRF_FAILURE_VIEW)."""
+"""The project's error pages (handler400, handler404, handler500, CSRF_FAILURE_VIEW)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ from django.views.csrf import csrf_failure as django_csrf_failure
 
 from crisisplan.core.http import TypedText
 from crisisplan.links.public import client_page, help_for_path, private_headers
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Plain, like the 500 page: the request itself is what is wrong.
+    response = HttpResponse(render_to_string("400.html"), status=400)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

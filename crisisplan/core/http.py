@@ -29,6 +29,17 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def login_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The account a login attempt names, as django-axes counts it: the email trimmed and
+    lower-cased, as login matches it (User.objects.get_by_natural_key), so that case
+    variants of one address share one count."""
+    if credentials is not None:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "POST", {}).get("username")
+    return (username or "").strip().lower()
+
+
 def decryption_failures_shown(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Answer a decryption failure with a plain 500 page that names the problem (e.g. the
     missing key id) and holds no client data; never a blank value or a stack trace."""
