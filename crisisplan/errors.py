@@ -74,7 +74,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
         # What the person has just typed into a form, shown back to them so that a failed
         # save loses nothing: escaped, read-only, never stored by the browser (no-store)
         # and never logged.
-        context = {"typed": typed, "database_down": cause is not None, "request_id": request_id}
+        context = {
+            "typed": typed,
+            "database_down": cause is not None,
+            "read_only": cause == "read-only",
+            "request_id": request_id,
+        }
         response = HttpResponse(
             render_to_string("not_saved.html", context), status=503 if cause else 500
         )
