@@ -382,9 +382,10 @@ class Load:
 @dataclass
 class RestartFigures:
     requests: int
+    per_second: int
     failed: int
     failed_clean: int  # 503, Retry-After, the region's emergency number on the page
-    restart_seconds: float  # pg_ctl restart, from the call until the server accepts again
+    restart_seconds: float  # the fault, from its start until the server accepts again
     recovery_seconds: float  # from the server accepting again to the last failure's end
     outage_seconds: float  # from the first failure's start to the last one's end
     slowest_seconds: float
@@ -394,27 +395,47 @@ class RestartFigures:
 def restart_drill(
     cluster: Cluster, app: App, tokens: list[str], *, restarts: int = 3, settle: float = 2.0
 ) -> list[RestartFigures]:
-    """PostgreSQL restarted ``restarts`` times under load on the link pages; per restart:
-    requests in its window, failures, how many were clean, and the seconds it took."""
+    """PostgreSQL restarted (pg_ctl restart -m fast) ``restarts`` times under load on
+    the link pages; per restart: requests in its window, failures, how many were clean,
+    and the seconds it took."""
+    return _under_load(app, tokens, cluster.restart, repeats=restarts, settle=settle)
+
+
+def stop_drill(
+    cluster: Cluster, app: App, tokens: list[str], *, down: float = 3.0, settle: float = 2.0
+) -> RestartFigures:
+    """PostgreSQL stopped for ``down`` seconds under load: no request may wait for it."""
+
+    def outage() -> None:
+        cluster.stop()
+        time.sleep(down)
+        cluster.start()
+
+    return _under_load(app, tokens, outage, repeats=1, settle=settle)[0]
+
+
+def _under_load(
+    app: App, tokens: list[str], fault: Callable[[], None], *, repeats: int, settle: float
+) -> list[RestartFigures]:
     paths = [f"/p/{token}/" for token in tokens]
     figures = []
     with Load(app, paths) as load:
         time.sleep(settle)
-        for _ in range(restarts):
-            window_start = load.now()
-            app_ok = len(load.outcomes)
+        for _ in range(repeats):
+            known = len(load.outcomes)
             began = load.now()
-            cluster.restart()
+            fault()
             back = load.now()
             time.sleep(settle * 2)
             window_end = load.now()
-            window = [o for o in load.outcomes[app_ok:] if window_start <= o.started <= window_end]
+            window = [o for o in load.outcomes[known:] if began <= o.started <= window_end]
             failed = [o for o in window if o.status != 200]
             last_failure_end = max((o.started + o.seconds for o in failed), default=back)
             first_failure = min((o.started for o in failed), default=last_failure_end)
             figures.append(
                 RestartFigures(
                     requests=len(window),
+                    per_second=round(len(window) / max(window_end - began, 0.001)),
                     failed=len(failed),
                     failed_clean=sum(
                         1 for o in failed if o.status == 503 and o.retry_after and o.helps
@@ -623,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--restarts", type=int, default=3)
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0, help="of concurrent saves")
+    parser.add_argument("--down", type=float, default=3.0, help="seconds PostgreSQL is stopped")
     args = parser.parse_args(argv)
     with drill_setup(plans=4) as (cluster, app, seeded):
         tokens = [p["token"] for p in seeded["plans"]]
@@ -630,12 +652,19 @@ def main(argv: list[str] | None = None) -> int:
         print("PostgreSQL restarted under load (link pages, 6 clients, 2 gunicorn workers):")
         for n, f in enumerate(restart_drill(cluster, app, tokens, restarts=args.restarts), 1):
             print(
-                f"  restart {n}: {f.failed} of {f.requests} requests failed "
+                f"  restart {n}: {f.failed} of {f.requests} requests ({f.per_second}/s) failed "
                 f"({f.failed_clean} clean 503s with help) in {f.outage_seconds} s; "
                 f"restart {f.restart_seconds} s, recovered {f.recovery_seconds} s after it; "
                 "slowest answer "
                 f"{f.slowest_seconds} s; statuses {f.statuses}"
             )
+        f = stop_drill(cluster, app, tokens, down=args.down)
+        print(
+            f"PostgreSQL stopped for {args.down} s under load: {f.failed} of {f.requests} "
+            f"requests failed ({f.failed_clean} clean 503s with help); recovered "
+            f"{f.recovery_seconds} s after it started again; slowest answer "
+            f"{f.slowest_seconds} s"
+        )
         print(f"Worker killed (SIGKILL) during concurrent saves ({args.kills} kills):")
         s = save_drill(app, seeded["email"], clients, seconds=args.seconds, kills=args.kills)
         print(

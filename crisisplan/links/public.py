@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
+from crisisplan.core.faults import skipped_while_read_only
 from crisisplan.links import gate, recall
 from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
@@ -212,7 +213,10 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
             if not link.is_locked():
                 form.add_error("pin", "That PIN is not right.")
             return _landing(request, token, link, form, status=403)
-    link.record_open(request.headers.get("User-Agent", ""))
+    # While the database is read-only (maintenance) the plan still opens, unrecorded
+    # (with the shared cache: the database store's grant needs a session write).
+    with skipped_while_read_only("recording the plan's open"):
+        link.record_open(request.headers.get("User-Agent", ""))
     response = redirect("links:plan", token=token)
     gate.grant(request, response, link)
     return response

@@ -38,6 +38,16 @@ def test_postgres_restarted_under_load(drill: Drill) -> None:
         assert f.statuses.get(200, 0) > f.failed, f
 
 
+def test_postgres_stopped_under_load_never_keeps_a_request_waiting(drill: Drill) -> None:
+    settle(drill)
+    f = faults.stop_drill(drill.cluster, drill.app, drill.tokens, down=3)
+    print(f)
+    assert f.failed > 0  # it was down, and said so
+    assert f.failed == f.failed_clean, f
+    assert f.slowest_seconds < PATIENCE_SECONDS, f
+    assert f.recovery_seconds < PATIENCE_SECONDS, f
+
+
 def test_postgres_stopped_answers_503_with_help_and_recovers(drill: Drill) -> None:
     settle(drill)
     known = f"/p/{drill.tokens[1]}/"
