@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from contextvars import ContextVar
 
 # A private link's path is /p/<token>/...; the token must never reach a log.
 LINK_TOKEN_RE = re.compile(r"(/p/)[^/\s?\"']+")
 # Searches put client names in the query string (/?q=Rana).
 SEARCH_QUERY_RE = re.compile(r"([?&]q=)[^&\s\"']*")
-
-# The id of the request being answered (crisisplan.middleware.RequestIdMiddleware), "-"
-# outside one: every log line carries it, so that an operator finds all of a request's.
-request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 def redact(text: str) -> str:
@@ -33,12 +28,4 @@ class RedactTokensFilter(logging.Filter):
             # django.server attaches the request; drop it so no handler formats its path.
             if hasattr(record, attr):
                 delattr(record, attr)
-        return True
-
-
-class RequestIdFilter(logging.Filter):
-    """Give every record the id of the request it was logged in (``%(request_id)s``)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
         return True

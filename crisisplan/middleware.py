@@ -1,11 +1,8 @@
-"""The request's id (for the logs), session lifetime (an idle limit and an absolute
-limit after login, without losing a form sent too late) and the second factor required
-before any page."""
+"""Session lifetime (an idle limit and an absolute limit after login, without losing a
+form sent too late) and the second factor required before any page."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from crisisplan import logfilters
+from crisisplan import errors
 from crisisplan.core import sessions, timezones
 from crisisplan.core.models import UnsavedWork, User, has_second_factor
 
@@ -42,27 +39,24 @@ def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
     ]
 
 
-class RequestIdMiddleware:
-    """Give each request an id: the proxy's X-Request-ID when it sent a plain one (so
-    its log and ours agree), else a new random one. It is on every log line of the
-    request (crisisplan.logfilters.RequestIdFilter), in the X-Request-ID header of the
-    answer, and on the 503 page, for an operator to find what happened."""
+class NullCharacterMiddleware:
+    """A request whose query string holds a NUL character gets a plain 400 page.
 
-    ACCEPTED = re.compile(r"[A-Za-z0-9._-]{8,64}")
+    PostgreSQL cannot store or compare text with NUL in it, so such a parameter would
+    reach a query and fail as a 500. Form fields refuse NUL themselves, with a message
+    beside the field (crisisplan.core.text), so that nothing typed is lost.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        sent = request.headers.get("X-Request-ID", "")
-        request.request_id = sent if self.ACCEPTED.fullmatch(sent) else uuid.uuid4().hex
-        reset = logfilters.request_id.set(request.request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            logfilters.request_id.reset(reset)
-        response["X-Request-ID"] = request.request_id
-        return response
+        if any(
+            "\x00" in name or any("\x00" in value for value in values)
+            for name, values in request.GET.lists()
+        ):
+            return errors.bad_request(request)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:

@@ -88,12 +88,25 @@ def test_unknown_and_malformed_links_are_not_remembered(plan: Plan) -> None:
 
 
 def test_the_memory_keeps_the_links_served_last(
-    plan: Plan, monkeypatch: pytest.MonkeyPatch
+    alice: Any, directory: dict[str, Service], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(recall, "REMEMBERED", 2)
-    paths = [issue(plan)[1] for _ in range(3)]  # each replaces the one before: 404s
-    for path in paths:
-        HttpClient().get(path)
+    paths = []
+    for _ in range(3):
+        plan = make_plan(make_client(alice, country="LB", subdivision=""), full_content(1))
+        paths.append(issue(plan)[1])
+        assert HttpClient().get(paths[-1]).status_code == 200
     assert len(recall._links) == 2
     assert recall.region_help_for_path(paths[0]) is None
     assert recall.region_help_for_path(paths[2]) is not None
+
+
+def test_a_revoked_link_is_forgotten(plan: Plan) -> None:
+    """Its pages show only the general help (whoever holds an old URL learns nothing
+    of where its client lives), in an outage too."""
+    old_path = issue(plan)[1]
+    HttpClient().get(old_path)
+    assert recall.region_help_for_path(old_path) is not None
+    issue(plan)  # replaces it
+    assert HttpClient().get(old_path).status_code == 404
+    assert recall.region_help_for_path(old_path) is None

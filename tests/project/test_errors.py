@@ -27,9 +27,7 @@ def drop_table(model_table: str) -> None:
 
 def log_text(caplog: pytest.LogCaptureFixture) -> str:
     """The records as our console handler would write them (message and traceback)."""
-    formatter = logging.Formatter(
-        LOGGING["formatters"]["plain"]["format"], defaults={"request_id": "-"}
-    )
+    formatter = logging.Formatter(LOGGING["formatters"]["plain"]["format"])
     return "\n".join(formatter.format(record) for record in caplog.records)
 
 
