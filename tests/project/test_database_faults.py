@@ -135,7 +135,10 @@ def test_a_save_while_read_only_says_not_saved_and_reading_works(
     assert refused.status_code == 503
     assert int(refused["Retry-After"]) > 0
     page = refused.content.decode()
-    assert "Not saved" in page and "Traceback" not in page and "Typed " not in page
+    assert "Not saved" in page and "Traceback" not in page
+    assert "open for reading only" in page
+    assert "Typed warning_signs 0" in page  # what was typed, shown back to copy
+    assert not any("Typed" in line for line in lines)  # and never logged
     request_id = refused["X-Request-ID"]
     assert request_id in page
     assert Plan.objects.get(pk=plan.pk).current_number == 1  # nothing half-saved
