@@ -586,6 +586,7 @@ class ReadOnlyFigures:
     versions_during: int
     save_after_status: int
     versions_after: int
+    health: int  # /healthz while read-only
 
 
 def read_only_drill(
@@ -603,6 +604,7 @@ def read_only_drill(
             "versions": _status(fetch(therapist, "GET", editor_path(client) + "versions/")),
             "link landing": _status(fetch(visitor, "GET", f"/p/{token}/")),
         }
+        health = _status(fetch(visitor, "GET", "/healthz"))
         during = _versions(app, client)
     finally:
         cluster.read_only(False)
@@ -615,6 +617,7 @@ def read_only_drill(
         versions_during=during,
         save_after_status=_status(after),
         versions_after=_versions(app, client),
+        health=health,
     )
 
 
@@ -678,7 +681,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  save answered {r.save_status} (plain 'Not saved': {r.save_message}); reads "
             f"{r.reads}; versions {r.versions_before} -> {r.versions_during} while read-only "
-            f"-> {r.versions_after} after (save answered {r.save_after_status})"
+            f"-> {r.versions_after} after (save answered {r.save_after_status}); "
+            f"/healthz answered {r.health} while read-only"
         )
         print(f"Fault lines in the log: {len(fault_lines(app))}")
     return 0

@@ -82,10 +82,17 @@ def test_postgres_stopped_answers_503_with_help_and_recovers(drill: Drill) -> No
         assert "Traceback" not in editor.text
         ids = [page.header("X-Request-ID"), unknown.header("X-Request-ID")]
         ids.append(editor.header("X-Request-ID"))
+        # The health check says so, at once, with one word: the proxy takes it out.
+        started = time.monotonic()
+        health = browser.get("/healthz")
+        assert time.monotonic() - started < PATIENCE_SECONDS
+        assert (health.status, health.text) == (503, "database\n")
     finally:
         drill.cluster.start()
     settle(drill)
     assert browser.get(known).status == 200
+    assert browser.get("/healthz").text == "ok\n"
+    assert "Health check failed: database (OperationalError" in drill.app.log_text()
     # Each failure logged once, with its cause and its request id; no token anywhere.
     lines = dict(faults.fault_lines(drill.app))
     for request_id in ids:
@@ -122,6 +129,7 @@ def test_a_read_only_database_refuses_saves_plainly_and_still_reads(drill: Drill
     assert figures.save_message  # "Not saved: ..."
     assert set(figures.reads.values()) == {200}, figures.reads
     assert figures.versions_during == figures.versions_before
+    assert figures.health == 200  # reading works: the instance stays in rotation
     assert figures.save_after_status == 302
     assert figures.versions_after == figures.versions_before + 1
     assert "read-only" in dict(faults.fault_lines(drill.app)).values()
