@@ -126,12 +126,16 @@ class Cluster:
     def url(self, database: str = DATABASE) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
-    def sql(self, statement: str, database: str = "postgres") -> list[tuple]:
+    def connect(self, database: str = DATABASE) -> Any:
+        """A psycopg2 connection to the cluster (the caller closes it)."""
         import psycopg2
 
-        conn = psycopg2.connect(
+        return psycopg2.connect(
             host="127.0.0.1", port=self.port, user="postgres", dbname=database, connect_timeout=5
         )
+
+    def sql(self, statement: str, database: str = "postgres") -> list[tuple]:
+        conn = self.connect(database)
         try:
             conn.autocommit = True
             with conn.cursor() as cursor:

@@ -106,6 +106,32 @@ def test_postgres_stopped_answers_503_with_help_and_recovers(drill: Drill) -> No
     assert not re.search(r"Traceback", drill.app.log_text())
 
 
+def test_a_save_stuck_behind_a_lock_answers_within_the_statement_timeout(drill: Drill) -> None:
+    """The app server's statements give up after DATABASE_STATEMENT_TIMEOUT (5 s,
+    crisisplan/wsgi.py): a save waiting for a plan row that another session holds (a
+    long maintenance transaction, say) answers 503, logged as a timeout, and saves
+    nothing; once the lock is gone the same save works."""
+    settle(drill)
+    client = drill.clients[3]
+    therapist = drill.app.logged_in(drill.email)
+    holder = drill.cluster.connect()
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT id FROM crisisplan_plan FOR UPDATE")
+        started = time.monotonic()
+        stuck = faults.save(therapist, client, "saved behind a lock")
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert stuck is not None and stuck.status == 503
+    assert 4.5 < waited < 5 + PATIENCE_SECONDS
+    assert "Not saved" in stuck.text
+    assert dict(faults.fault_lines(drill.app))[stuck.header("X-Request-ID")] == "timeout"
+    assert "saved behind a lock" not in drill.app.report()["plans"][client]["notes"]
+    assert faults.save(therapist, client, "saved after the lock").status == 302
+
+
 def test_a_worker_killed_during_concurrent_saves_loses_no_save(drill: Drill) -> None:
     settle(drill)
     figures = faults.save_drill(drill.app, drill.email, drill.clients, seconds=6, kills=2)
