@@ -117,6 +117,26 @@ class Cluster:
             "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "restart"
         )
 
+    def processes(self) -> list[int]:
+        """The server's processes: the postmaster and its children."""
+        master = int((self.data / "postmaster.pid").read_text().split()[0])
+        return [master, *children(master)]
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of the server stopped (SIGSTOP) and continued after: a server
+        that stops answering on the connections it has open (a stalled disk, say),
+        while the kernel still acknowledges what is sent to it."""
+        pids = self.processes()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
     def remove(self) -> None:
         if (self.data / "postmaster.pid").exists():
             with contextlib.suppress(DrillError, subprocess.TimeoutExpired):
@@ -418,6 +438,20 @@ def stop_drill(
     return _under_load(app, tokens, outage, repeats=1, settle=settle)[0]
 
 
+def freeze_drill(
+    cluster: Cluster, app: App, tokens: list[str], *, frozen: float = 10.0, settle: float = 2.0
+) -> RestartFigures:
+    """PostgreSQL frozen (every process stopped) for ``frozen`` seconds under load: the
+    requests waiting on it must be cut off by the app's watchdog within seconds
+    (crisisplan.core.faults.StalledQueryWatchdog), not by gunicorn's 30 s timeout."""
+
+    def outage() -> None:
+        with cluster.frozen():
+            time.sleep(frozen)
+
+    return _under_load(app, tokens, outage, repeats=1, settle=settle)[0]
+
+
 def _under_load(
     app: App, tokens: list[str], fault: Callable[[], None], *, repeats: int, settle: float
 ) -> list[RestartFigures]:
@@ -652,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0, help="of concurrent saves")
     parser.add_argument("--down", type=float, default=3.0, help="seconds PostgreSQL is stopped")
+    parser.add_argument("--frozen", type=float, default=10.0, help="seconds it is frozen")
     args = parser.parse_args(argv)
     with drill_setup(plans=4) as (cluster, app, seeded):
         tokens = [p["token"] for p in seeded["plans"]]
@@ -671,6 +706,13 @@ def main(argv: list[str] | None = None) -> int:
             f"requests failed ({f.failed_clean} clean 503s with help); recovered "
             f"{f.recovery_seconds} s after it started again; slowest answer "
             f"{f.slowest_seconds} s"
+        )
+        f = freeze_drill(cluster, app, tokens, frozen=args.frozen)
+        print(
+            f"PostgreSQL frozen (SIGSTOP) for {args.frozen} s under load: {f.failed} of "
+            f"{f.requests} requests failed ({f.failed_clean} clean 503s with help); "
+            f"recovered {f.recovery_seconds} s after it went on; slowest answer "
+            f"{f.slowest_seconds} s; statuses {f.statuses}"
         )
         print(f"Worker killed (SIGKILL) during concurrent saves ({args.kills} kills):")
         s = save_drill(app, seeded["email"], clients, seconds=args.seconds, kills=args.kills)

@@ -56,6 +56,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     500 page (or, for a failed save, what was typed)."""
     exc = sys.exc_info()[1]
     cause = database_unavailable(exc)
+    request.database_fault = cause  # for crisisplan.middleware.StalledQueryMiddleware
     typed = _typed_text(request)
     if cause is None and typed is None:
         # Rendered without context processors or the request: nothing that failed can

@@ -48,6 +48,22 @@ def test_postgres_stopped_under_load_never_keeps_a_request_waiting(drill: Drill)
     assert f.recovery_seconds < PATIENCE_SECONDS, f
 
 
+def test_postgres_frozen_under_load_never_keeps_a_request_waiting_long(drill: Drill) -> None:
+    """A server that stops answering on its open connections (every process stopped):
+    the kernel still acknowledges, statement_timeout never fires, libpq would wait for
+    ever. The watchdog cuts the connection a second after the statement timeout."""
+    settle(drill)
+    f = faults.freeze_drill(drill.cluster, drill.app, drill.tokens, frozen=10)
+    print(f)
+    assert f.failed > 0
+    assert f.failed == f.failed_clean, f
+    # The statement timeout (5 s) and a second, and the watchdog's look every 0.25 s.
+    assert f.slowest_seconds < 5 + PATIENCE_SECONDS, f
+    assert f.recovery_seconds < PATIENCE_SECONDS, f
+    assert "Database stalled: GET /p/[redacted]/ answered 503" in drill.app.log_text()
+    assert "WORKER TIMEOUT" not in drill.app.log_text()
+
+
 def test_postgres_stopped_answers_503_with_help_and_recovers(drill: Drill) -> None:
     settle(drill)
     known = f"/p/{drill.tokens[1]}/"

@@ -8,16 +8,17 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection, connections
 from django.db.backends.postgresql.base import DatabaseWrapper
 from django.test import Client as HttpClient
 
-from crisisplan.core.faults import database_unavailable
+from crisisplan.core.faults import StalledQueryWatchdog, database_unavailable
 from crisisplan.links import recall
 from crisisplan.plans.models import Plan
 from crisisplan.requestlog import RequestIdFilter
@@ -196,3 +197,32 @@ def test_a_link_page_that_fails_shows_the_remembered_region_without_a_query(
     assert failed["X-Robots-Tag"].startswith("noindex")
     assert any(f"[{failed['X-Request-ID']}] Database read-only: POST" in x for x in lines)
     assert not any(token in line for line in lines)
+
+
+@postgres_only
+def test_the_watchdog_cuts_a_call_that_waits_too_long(db: None) -> None:
+    """crisisplan.core.faults.StalledQueryWatchdog on a real connection: a statement
+    still waiting past the limit has its socket shut down, and fails at once. (The
+    drills in tests/faults freeze a whole server of their own; here a long pg_sleep
+    stands for it, on this test's own connection.)"""
+    watchdog = StalledQueryWatchdog(limit=0.5, interval=0.1)
+    database = connections["default"]
+    database.ensure_connection()
+    backend = database.connection.get_backend_pid()
+    watchdog.watch(database)
+    started = time.monotonic()
+    try:
+        with (
+            database.execute_wrapper(watchdog.executing),
+            pytest.raises(OperationalError),
+            database.cursor() as cursor,
+        ):
+            cursor.execute("SELECT pg_sleep(5)")
+        assert watchdog.was_cut()
+    finally:
+        watchdog.unwatch()
+        database.close()
+    assert time.monotonic() - started < 3
+    assert watchdog.tripped() is not None  # the next requests answer at once, a moment
+    with database.cursor() as cursor:  # a new connection works
+        cursor.execute("SELECT pg_terminate_backend(%s)", [backend])  # the sleeper
