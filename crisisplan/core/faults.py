@@ -85,6 +85,12 @@ class DatabaseStalled(OperationalError):
     of waiting seconds more on a server that does not answer."""
 
 
+# Django's health check of a kept connection is a SELECT 1: a server that takes this
+# long to answer it has stopped answering (and the reconnection that follows has
+# DATABASE_CONNECT_TIMEOUT of its own).
+PING_LIMIT = 2.0
+
+
 class StalledQueryWatchdog:
     """Cut the database connection of a request whose database call has waited longer
     than ``limit`` seconds: the call then fails at once (OperationalError), and the
@@ -100,9 +106,10 @@ class StalledQueryWatchdog:
     per request by crisisplan.middleware.StalledQueryMiddleware); Django's own health
     check of a kept connection (``is_usable``, which no wrapper sees) is recognised by
     its frame (``sys._current_frames``). One thread per process looks every
-    ``interval`` seconds; a call waiting ``limit`` seconds or more has its connection's
-    socket shut down. Watching costs a dictionary entry per request and per statement;
-    the thread starts with the first request (after gunicorn forks).
+    ``interval`` seconds; a statement waiting ``limit`` seconds or more (a health check
+    PING_LIMIT seconds) has its connection's socket shut down. Watching costs a
+    dictionary entry per request and per statement; the thread starts with the first
+    request (after gunicorn forks).
 
     For ``pause`` seconds after a stall (a cut, or a request that waited a second or
     more for a database that then failed), ``tripped`` is true: the requests queued
@@ -168,10 +175,10 @@ class StalledQueryWatchdog:
         with self._lock:
             watched = list(self._watched.items())
         for ident, wrapper in watched:
-            started = self._started.get(ident)
+            started, limit = self._started.get(ident), self.limit
             if started is None:
-                started = self._pinging_since(ident, frames.get(ident), now)
-            if started is None or now - started < self.limit:
+                started, limit = self._pinging_since(ident, frames.get(ident), now), PING_LIMIT
+            if started is None or now - started < min(limit, self.limit):
                 continue
             with self._lock:
                 if ident not in self._watched:  # the request ended meanwhile
