@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite lint format check-migrations bench clean messages compile-messages gettext
+.PHONY: help run test test-sqlite lint format check-migrations bench faults clean messages compile-messages gettext
 
 help:
 	@echo "make run     set up (first time) and serve the app on http://127.0.0.1:8000"
 	@echo "make test    lint, migration check and the whole test suite on PostgreSQL"
 	@echo "make bench   load-test the pages people wait on (see README)"
+	@echo "make faults  restart, stop and kill under load; print the figures (see README)"
 	@echo "make format  reformat the code with ruff"
 	@echo "make messages  update the catalogues (locale/*/LC_MESSAGES/*.po) from the code"
 
@@ -102,6 +103,10 @@ bench: $(STAMP)
 	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | sort -V | tail -1)" main start; \
 	fi
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The fault drills (README "Faults"): a PostgreSQL cluster of their own, gunicorn.
+faults: $(STAMP)
+	$(PY) -m bench.faults $(FAULTS_ARGS)
 
 clean:
 	rm -rf var/static var/test-artifacts
