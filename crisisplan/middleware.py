@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from crisisplan import errors
 from crisisplan.core import sessions, timezones
 from crisisplan.core.models import UnsavedWork, User, has_second_factor
 
@@ -36,6 +37,26 @@ def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
         if name not in _NOT_KEPT
         for value in values
     ]
+
+
+class NullCharacterMiddleware:
+    """A request whose query string holds a NUL character gets a plain 400 page.
+
+    PostgreSQL cannot store or compare text with NUL in it, so such a parameter would
+    reach a query and fail as a 500. Form fields refuse NUL themselves, with a message
+    beside the field (crisisplan.core.text), so that nothing typed is lost.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any(
+            "\x00" in name or any("\x00" in value for value in values)
+            for name, values in request.GET.lists()
+        ):
+            return errors.bad_request(request)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:

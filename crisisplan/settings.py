@@ -84,6 +84,8 @@ MIDDLEWARE = [
     # One log line per request, with its id (crisisplan/requestlog.py).
     "crisisplan.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the query string: a plain 400, before anything reads it.
+    "crisisplan.middleware.NullCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -187,6 +189,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+# One address rule for the whole app (crisisplan.core.http.client_address: the proxy's
+# X-Forwarded-For entry only with BEHIND_TLS_PROXY), the same the link rate limits use;
+# and the email as login matches it (any case), so "Ann@" and "ann@" share five tries.
+AXES_CLIENT_IP_CALLABLE = "crisisplan.core.http.client_address"
+AXES_USERNAME_CALLABLE = "crisisplan.core.http.login_username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
@@ -229,11 +236,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# django-axes reads the client's address by the app's one rule (the proxy's entry of
-# X-Forwarded-For behind a TLS proxy, else the connection's): without it, axes would
-# see the proxy's address for every client, and one person's failed logins would lock
-# every address out.
-AXES_CLIENT_IP_CALLABLE = "crisisplan.core.http.client_address"
 
 # --- security headers ---------------------------------------------------------------
 

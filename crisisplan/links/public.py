@@ -94,8 +94,15 @@ def zone_label(zone: str) -> str:
 def _link_help(link: PrivateLink | None) -> RegionHelp | None:
     """The help for a link's client's region on the pages before the plan is open: with
     the plan's hides (a hidden line never shows on any of the client's pages) but not
-    its pins (see Plan.directory_help); None for an unknown link."""
-    return link.plan.directory_help(pins=False) if link is not None else None
+    its pins (see Plan.directory_help).
+
+    None (the general help) for an unknown link, and for a revoked or replaced one:
+    those answer exactly like a token never issued, so whoever holds an old URL learns
+    neither that it was real nor where its client lives. An expired link keeps its
+    region's numbers (README, "Private links": its likeliest holder is the client)."""
+    if link is None or link.revoked_at is not None:
+        return None
+    return link.plan.directory_help(pins=False)
 
 
 def help_for_path(path: str) -> RegionHelp | None:
@@ -119,7 +126,8 @@ def _usable_link(
     request: HttpRequest, token: str
 ) -> tuple[PrivateLink | None, HttpResponse | None]:
     """(link, None) for a usable link; otherwise (None, the response to send): one 404
-    page for unknown, expired and revoked links alike."""
+    page for unknown, expired and revoked links alike (an expired one with its region's
+    help, see _link_help)."""
     link = PrivateLink.find(token)
     if link is None or not link.is_usable():
         return None, _link_gone(request, link)
