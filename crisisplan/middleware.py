@@ -1,5 +1,6 @@
-"""Session lifetime (an idle limit and an absolute limit after login, without losing a
-form sent too late) and the second factor required before any page."""
+"""The request's id (for the logs), session lifetime (an idle limit and an absolute
+limit after login, without losing a form sent too late) and the second factor required
+before any page."""
 
 from __future__ import annotations
 

@@ -144,6 +144,20 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # prepared statement may not exist: set DB_PREPARED_STATEMENTS=false (and CONN_MAX_AGE=0)
 # behind one. See README, "Scaling".
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+# No request may hang on a database that does not answer (README, "Faults"): a
+# connection gives up after DATABASE_CONNECT_TIMEOUT seconds, unacknowledged data after
+# as long, and a statement (a web request's: crisisplan/wsgi.py sets it for the app
+# server, not for commands such as migrate) after DATABASE_STATEMENT_TIMEOUT seconds.
+# The request then answers 503 with help (crisisplan/errors.py).
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    _options.setdefault("tcp_user_timeout", DATABASE_CONNECT_TIMEOUT * 1000)
+    if DATABASE_STATEMENT_TIMEOUT > 0:
+        _timeout = f"-c statement_timeout={int(DATABASE_STATEMENT_TIMEOUT * 1000)}"
+        _options["options"] = f"{_options.get('options', '')} {_timeout}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if env.str("CACHE_URL", default=""):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
-from crisisplan.links import gate
+from crisisplan.links import gate, recall
 from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
 from crisisplan.plans.display import plan_body_context
@@ -62,7 +62,7 @@ def private_headers(response: HttpResponse) -> HttpResponse:
 
 
 def client_page(
-    request: HttpRequest,
+    request: HttpRequest | None,
     template: str,
     context: dict[str, Any],
     *,
@@ -70,7 +70,9 @@ def client_page(
     status: int = 200,
 ) -> HttpResponse:
     """Render a page a client can reach: with the help of ``region_help`` (None: the
-    general numbers) at the top, and every date and time in that place's time zone."""
+    general numbers) at the top, and every date and time in that place's time zone.
+    ``request`` None: without context processors (a page that must not need the
+    database, not even for the visitor's session)."""
     zone = zoneinfo.ZoneInfo(region_help.timezone if region_help else "UTC")
     with timezone.override(zone):
         return render(
@@ -105,16 +107,25 @@ def _link_help(link: PrivateLink | None) -> RegionHelp | None:
     return link.plan.directory_help(pins=False)
 
 
+def _find(token: str) -> PrivateLink | None:
+    """PrivateLink.find, noting the link's region in this process's memory for a moment
+    the database cannot answer (crisisplan/links/recall.py)."""
+    link = PrivateLink.find(token)
+    if link is not None:
+        recall.remember(link)
+    return link
+
+
 def help_for_path(path: str) -> RegionHelp | None:
     """The help for the link a /p/<token>/... path names, if it is one we know (the
     pages that answer before any view runs: a refused form)."""
     token = path.removeprefix("/p/").split("/", 1)[0]
-    return _link_help(PrivateLink.find(token)) if path.startswith("/p/") else None
+    return _link_help(_find(token)) if path.startswith("/p/") else None
 
 
 def _too_many(request: HttpRequest, retry_after: int, token: str | None) -> HttpResponse:
     # The link's own region where the token names one: one indexed lookup, no more.
-    link = PrivateLink.find(token) if token else None
+    link = _find(token) if token else None
     response = client_page(
         request, "links/public/too_many.html", {}, region_help=_link_help(link), status=429
     )
@@ -128,7 +139,7 @@ def _usable_link(
     """(link, None) for a usable link; otherwise (None, the response to send): one 404
     page for unknown, expired and revoked links alike (an expired one with its region's
     help, see _link_help)."""
-    link = PrivateLink.find(token)
+    link = _find(token)
     if link is None or not link.is_usable():
         return None, _link_gone(request, link)
     return link, None
@@ -139,6 +150,23 @@ def _link_gone(request: HttpRequest, link: PrivateLink | None) -> HttpResponse:
     return client_page(
         request, "links/public/gone.html", {}, region_help=_link_help(link), status=404
     )
+
+
+def unavailable(request: HttpRequest, retry_after: int, request_id: str = "") -> HttpResponse:
+    """A link page the database could not answer (crisisplan/errors.py): 503 with
+    Retry-After, and the help of the link's region as this process remembers it
+    (crisisplan/links/recall.py), else the general numbers. No query, not even the
+    visitor's session. A plan kept on the phone is shown instead by its service worker,
+    which answers any 5xx of the link's pages with it (static/js/sw.js)."""
+    response = client_page(
+        None,
+        "links/public/unavailable.html",
+        {"request_id": request_id},
+        region_help=recall.region_help_for_path(request.path),
+        status=503,
+    )
+    response["Retry-After"] = str(retry_after)
+    return private_headers(response)
 
 
 @private_link_page
