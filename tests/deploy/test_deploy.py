@@ -240,14 +240,13 @@ def test_unhealthy_app_servers_never_get_a_request(stack: Stack) -> None:
         body = failed.read().decode()
     finally:
         conn.close()
-    assert failed.status == 500
-    assert "Something went wrong" in body and "Traceback" not in body
+    # The link page's answer without a database (503, help, try again), no trace.
+    assert failed.status == 503
+    assert "findahelpline.com" in body and "Traceback" not in body
     request_id = failed.headers["X-Request-ID"]
     time.sleep(0.2)
     errors = [json.loads(line) for line in stack.no_database.stderr().splitlines()]
-    assert any(
-        e["request_id"] == request_id and e["level"] == "ERROR" and "exception" in e for e in errors
-    )
+    assert any(e["request_id"] == request_id and e["level"] == "ERROR" for e in errors)
 
 
 def _open_plan_directly(server: AppServer, token: str) -> Response:
@@ -345,6 +344,12 @@ def test_a_stopped_app_server_leaves_rotation_without_a_failed_request(stack: St
     # Started again, it is back in rotation.
     stopped.start()
     wait_until("the app server answering", lambda: stopped.healthz()[0] == 200)
-    time.sleep(2 * HEALTH_INTERVAL)
-    seen = {stack.server_of(browser.get("/")).name for _ in range(6)}
-    assert seen == {"app1", "app2"}
+    # Caddy's next active check finds it healthy; the refused connections of its stop
+    # count against it for fail_duration (10 s) at most.
+    healthy_at = time.monotonic()
+    wait_until(
+        "the restarted app server back in rotation",
+        lambda: stack.server_of(browser.get("/")) is stopped,
+        timeout=20,
+    )
+    print(f"back in rotation {time.monotonic() - healthy_at:.1f} s after it answered /healthz")
