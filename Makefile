@@ -79,13 +79,15 @@ bench: $(STAMP)
 
 # The recipe of deploy/ run for real (README, "Deploying"): Caddy (tls internal) in front
 # of two gunicorn instances on a PostgreSQL database of its own (the name of
-# DATABASE_URL's database + _deploy), and the backup and restore drill. Caddy and the
-# PostgreSQL client tools come from Debian packages, installed here if missing.
+# DATABASE_URL's database + _deploy), the backup and restore drill, and PgBouncer in
+# transaction mode. Caddy, PgBouncer and the PostgreSQL client tools come from Debian
+# packages, installed here if missing.
 deploy-check: $(STAMP)
-	@if ! command -v caddy >/dev/null || ! command -v pg_dump >/dev/null; then \
-	  echo "Installing caddy and postgresql-client from Debian packages for the check."; \
+	@if ! command -v caddy >/dev/null || ! command -v pg_dump >/dev/null \
+	    || ! test -x /usr/sbin/pgbouncer; then \
+	  echo "Installing caddy, pgbouncer and postgresql-client from Debian packages for the check."; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq caddy postgresql-client >/dev/null; \
+	  apt-get update -qq && apt-get install -y -qq caddy pgbouncer postgresql-client >/dev/null; \
 	fi
 	DEPLOY_CHECK=1 scripts/with_postgres.sh $(VENV)/bin/pytest tests/deploy $(PYTEST_ARGS)
 
