@@ -141,3 +141,13 @@ def test_the_example_environment_names_only_documented_variables() -> None:
         assert f"`{name}`" in README, name
     assert {"DEBUG", "SECRET_KEY", "ENCRYPTION_KEYS", "BEHIND_TLS_PROXY"} <= names
     assert re.search(r"^BEHIND_TLS_PROXY=true$", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("name", ["deploy/manage", "scripts/backup", "scripts/restore"])
+def test_the_scripts_are_executable_bash(name: str) -> None:
+    path = ROOT / name
+    assert os.access(path, os.X_OK)
+    assert path.read_text().startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in path.read_text()
+    result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
