@@ -13,8 +13,10 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crisisplan.settings")
 django.setup()
 
+from django.utils import timezone  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+from clients.models import CheckIn, CrisisEvent  # noqa: E402
 from crisisplan.core.models import User  # noqa: E402
 from crisisplan.links.models import PrivateLink  # noqa: E402
 from tests.factory import full_content, make_client, make_plan, make_service  # noqa: E402
@@ -52,7 +54,24 @@ def main() -> None:
             emergency_contact_phone=f"07700 90045{n}",
         )
         plan = make_plan(client, full_content(1, f"v1 {name} "), full_content(2, f"v2 {name} "))
-        plan.publish(plan.version(2), owner)
+        plan.publish(plan.version(2), owner)  # schedules the follow-ups too
+        CheckIn.objects.record(
+            client,
+            owner,
+            country="GB",
+            subdivision="GB-ENG",
+            place=f"{name}'s flat, 3rd floor",
+            phone=f"07700 90099{n}",
+            company="alone",
+        )
+        CrisisEvent.objects.record(
+            client,
+            owner,
+            occurred_at=timezone.now(),
+            actions=f"Stayed on the line with {name}",
+            called="Contact",
+            outcome="Safe",
+        )
         _link, token = PrivateLink.issue(plan, owner, pin=pin)
         links[["open", "pin", "rate", "spare"][n]] = token
         clients.append(str(client.pk))

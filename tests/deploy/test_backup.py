@@ -5,6 +5,7 @@ same; a client deleted (crypto-shredded) stays unreadable; the keys are in no ba
 from __future__ import annotations
 
 import base64
+import json
 import re
 import stat
 import subprocess
@@ -78,7 +79,10 @@ def test_a_backup_restores_every_client_exactly(deployment: Deployment, scratch:
         before = export(env, client_id)
         after = export(env, client_id, DATABASE_URL=restored)
         assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+        data = json.loads(before.stdout)
         assert "v2 " in before.stdout  # the published version, decrypted
+        for section in ("check_ins", "crisis_events", "follow_ups"):
+            assert data[section], section
         assert after.stdout == before.stdout
     # The restored database serves: migrations applied, the keys match its data.
     health = manage(
