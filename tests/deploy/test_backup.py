@@ -113,7 +113,8 @@ def test_the_keys_are_in_no_backup(deployment: Deployment) -> None:
     file = backup(env, deployment.tmp / "backups")
     dump = file.read_bytes()
     entry = deployment.keys.split(":", 1)[1]
-    raw = parse_keyring(deployment.keys).keys["prod1"]
+    keyring = parse_keyring(deployment.keys)
+    raw = keyring.keys[keyring.current_id]
     for secret in (entry.encode(), raw, base64.b64encode(raw), env["SECRET_KEY"].encode()):
         assert secret not in dump
     listing = subprocess.run(
@@ -129,7 +130,7 @@ def test_a_backup_without_its_keys_is_worth_nothing(
     env = deployment.env
     restored = scratch("nokeys")
     restore(env, backup(env, deployment.tmp / "backups"), restored)
-    other = generate_entry("prod1")  # the right id, not the right key
+    other = generate_entry(parse_keyring(env["ENCRYPTION_KEYS"]).current_id)  # not the key
     for client_id in deployment.seed["clients"]:
         refused = export(env, client_id, DATABASE_URL=restored, ENCRYPTION_KEYS=other)
         assert refused.returncode != 0

@@ -13,6 +13,7 @@ import urllib.parse
 
 from django_otp.oath import TOTP
 
+from crisisplan.core.keys import generate_entry
 from tests.deploy.conftest import (
     DOMAIN,
     HEALTH_INTERVAL,
@@ -22,6 +23,7 @@ from tests.deploy.conftest import (
     Browser,
     Response,
     Stack,
+    manage,
     wait_until,
 )
 
@@ -307,34 +309,68 @@ def test_logs_are_json_lines_with_ids_and_nothing_private(stack: Stack) -> None:
     assert "/p/" not in stack.caddy.stdout() + stack.caddy.stderr()
 
 
+class KeepAsking:
+    """A signed-in therapist's dashboard (every client's name decrypted), asked again and
+    again in a thread while something happens to the app servers: (time, status) each."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.outcomes: list[tuple[float, int | str]] = []
+        self.running = threading.Event()
+        self.thread = threading.Thread(target=self._ask)
+
+    def _ask(self) -> None:
+        while self.running.is_set():
+            try:
+                page = self.browser.get("/")
+                self.outcomes.append((time.monotonic(), page.status))
+            except Exception as exc:  # a refused or broken connection is a failure too
+                self.outcomes.append((time.monotonic(), type(exc).__name__))
+            time.sleep(0.02)
+
+    def __enter__(self) -> KeepAsking:
+        self.running.set()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.running.clear()
+        self.thread.join(timeout=30)
+
+    def failed(self) -> list[int | str]:
+        return [status for _at, status in self.outcomes if status != 200]
+
+
+def restart(stack: Stack, server: AppServer, browser: Browser, **env: str) -> float:
+    """Stop ``server``, start it again (with ``env`` changed), and wait until Caddy sends it
+    requests again; the seconds that took."""
+    server.stop()
+    server.env = {**server.env, **env}
+    server.start()
+    started = time.monotonic()
+    wait_until("the app server answering", lambda: server.healthz()[0] == 200)
+    # Caddy's next active check finds it healthy; the refused connections of its stop
+    # count against it for fail_duration (10 s) at most.
+    wait_until(
+        f"{server.name} back in rotation",
+        lambda: stack.server_of(browser.get("/")) is server,
+        timeout=20,
+    )
+    return time.monotonic() - started
+
+
 def test_a_stopped_app_server_leaves_rotation_without_a_failed_request(stack: Stack) -> None:
     """Stop one app server while requests keep coming; once Caddy's health check has
     noticed, every request goes to the other. Then start it again: back in rotation."""
     browser = stack.browser()
     log_in(browser, stack.deployment.seed["carol"])
-    outcomes: list[tuple[float, int | str]] = []
-    running = threading.Event()
-    running.set()
-
-    def keep_asking() -> None:
-        while running.is_set():
-            try:
-                outcomes.append((time.monotonic(), browser.get("/").status))
-            except Exception as exc:  # a refused or broken connection is a failure too
-                outcomes.append((time.monotonic(), type(exc).__name__))
-            time.sleep(0.02)
-
-    asker = threading.Thread(target=keep_asking)
-    asker.start()
     stopped = stack.servers[1]
-    try:
+    with KeepAsking(browser) as asking:
         time.sleep(1)
         stopped.stop()
         stopped_at = time.monotonic()
         time.sleep(3 * HEALTH_INTERVAL + 2)
-    finally:
-        running.clear()
-        asker.join(timeout=30)
+    outcomes = asking.outcomes
     noticed = stopped_at + 2 * HEALTH_INTERVAL
     after = [status for at, status in outcomes if at > noticed]
     during = [status for at, status in outcomes if stopped_at <= at <= noticed]
@@ -345,16 +381,55 @@ def test_a_stopped_app_server_leaves_rotation_without_a_failed_request(stack: St
     )
     assert len(after) > 20
     assert after == [200] * len(after)
-    assert all(status == 200 for _at, status in outcomes)  # lb_try_duration retries
+    assert asking.failed() == []  # lb_try_duration retries refused connections
     # Started again, it is back in rotation.
-    stopped.start()
-    wait_until("the app server answering", lambda: stopped.healthz()[0] == 200)
-    # Caddy's next active check finds it healthy; the refused connections of its stop
-    # count against it for fail_duration (10 s) at most.
-    healthy_at = time.monotonic()
-    wait_until(
-        "the restarted app server back in rotation",
-        lambda: stack.server_of(browser.get("/")) is stopped,
-        timeout=20,
+    took = restart(stack, stopped, browser)
+    print(f"back in rotation {took:.1f} s after it was started again")
+
+
+def test_keys_are_renewed_without_a_failed_request(stack: Stack) -> None:
+    """README, Deploying, step 10, on both app servers while a therapist keeps working:
+    the new key added for decrypting only, then put first, the data keys re-wrapped,
+    the old key removed; one server restarted at a time. A client created in between is
+    readable on both servers at every step."""
+    deployment = stack.deployment
+    old = deployment.env["ENCRYPTION_KEYS"]
+    new = generate_entry("renewed")
+    browser = stack.browser()
+    log_in(browser, deployment.seed["alice"])
+    phases = [f"{old},{new}", f"{new},{old}", new]
+    timings = []
+    with KeepAsking(browser) as asking:
+        for phase, keys in enumerate(phases):
+            if phase == 2:
+                rotated = manage(
+                    deployment.env, "rotate_encryption_keys", ENCRYPTION_KEYS=phases[1]
+                )
+                assert rotated.returncode == 0, rotated.stderr
+            for server in stack.servers:
+                timings.append(restart(stack, server, browser, ENCRYPTION_KEYS=keys))
+            if phase == 1:
+                made = manage(
+                    deployment.env,
+                    "shell",
+                    "-c",
+                    "from crisisplan.core.models import User; from tests.factory import "
+                    "make_client; make_client(User.objects.get(email='alice@deploy.example'), "
+                    "preferred_name='Written-under-the-new-key')",
+                    ENCRYPTION_KEYS=keys,
+                )
+                assert made.returncode == 0, made.stderr
+    deployment.env["ENCRYPTION_KEYS"] = deployment.keys = new  # for any later test
+    print(
+        f"{len(asking.outcomes)} requests during 6 restarts, {len(asking.failed())} failed; "
+        f"back in rotation after {min(timings):.1f} to {max(timings):.1f} s"
     )
-    print(f"back in rotation {time.monotonic() - healthy_at:.1f} s after it answered /healthz")
+    assert asking.failed() == []
+    answered_by = set()
+    for _ in range(4):
+        page = browser.get("/")
+        assert "Written-under-the-new-key" in page.body and "Zephyrine" in page.body
+        answered_by.add(stack.server_of(page).name)
+    assert answered_by == {"app1", "app2"}
+    for server in stack.servers:
+        assert server.healthz() == (200, "ok\n")
