@@ -66,9 +66,11 @@ def scratch(deployment: Deployment) -> object:
         drop_database(server, name)
 
 
-def test_a_backup_restores_every_client_exactly(deployment: Deployment, scratch: object) -> None:
+def test_a_backup_restores_every_client_exactly(
+    deployment: Deployment, scratch: object, tmp_path: Path
+) -> None:
     env, seed = deployment.env, deployment.seed
-    file = backup(env, deployment.tmp / "backups")
+    file = backup(env, tmp_path / "backups")
     assert re.fullmatch(r"crisisplan-\d{8}T\d{6}Z\.dump", file.name)
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert file.read_bytes().startswith(b"PGDMP")  # pg_dump's custom format
@@ -97,20 +99,20 @@ def test_a_backup_restores_every_client_exactly(deployment: Deployment, scratch:
 
 
 def test_a_shredded_client_stays_unreadable_after_a_restore(
-    deployment: Deployment, scratch: object
+    deployment: Deployment, scratch: object, tmp_path: Path
 ) -> None:
     env, shredded = deployment.env, deployment.seed["shredded"]
     restored = scratch("shredded")
-    restore(env, backup(env, deployment.tmp / "backups"), restored)
+    restore(env, backup(env, tmp_path / "backups"), restored)
     gone = export(env, shredded, DATABASE_URL=restored)
     assert gone.returncode != 0
     assert gone.stdout == ""
     assert f"No client has the id {shredded}" in gone.stderr
 
 
-def test_the_keys_are_in_no_backup(deployment: Deployment) -> None:
+def test_the_keys_are_in_no_backup(deployment: Deployment, tmp_path: Path) -> None:
     env = deployment.env
-    file = backup(env, deployment.tmp / "backups")
+    file = backup(env, tmp_path / "backups")
     dump = file.read_bytes()
     entry = deployment.keys.split(":", 1)[1]
     keyring = parse_keyring(deployment.keys)
@@ -125,11 +127,11 @@ def test_the_keys_are_in_no_backup(deployment: Deployment) -> None:
 
 
 def test_a_backup_without_its_keys_is_worth_nothing(
-    deployment: Deployment, scratch: object
+    deployment: Deployment, scratch: object, tmp_path: Path
 ) -> None:
     env = deployment.env
     restored = scratch("nokeys")
-    restore(env, backup(env, deployment.tmp / "backups"), restored)
+    restore(env, backup(env, tmp_path / "backups"), restored)
     other = generate_entry(parse_keyring(env["ENCRYPTION_KEYS"]).current_id)  # not the key
     for client_id in deployment.seed["clients"]:
         refused = export(env, client_id, DATABASE_URL=restored, ENCRYPTION_KEYS=other)
@@ -139,16 +141,16 @@ def test_a_backup_without_its_keys_is_worth_nothing(
 
 
 def test_an_older_backup_of_a_shredded_client_dies_with_its_retired_key(
-    deployment: Deployment, scratch: object
+    deployment: Deployment, scratch: object, tmp_path: Path
 ) -> None:
     """Deleting a client destroys its data key; a backup made before still holds that
     key, wrapped, until the key that wrapped it is retired (rotate, then remove)."""
     env, seed = deployment.env, deployment.seed
     live = scratch("lifecycle")
-    restore(env, backup(env, deployment.tmp / "backups"), live)  # a copy to live through
+    restore(env, backup(env, tmp_path / "backups"), live)  # a copy to live through
     kept = seed["clients"][2]
     gone = seed["clients"][3]
-    old_backup = backup({**env, "DATABASE_URL": live}, deployment.tmp / "old")
+    old_backup = backup({**env, "DATABASE_URL": live}, tmp_path / "old")
     deleted = manage(
         env,
         "shell",
@@ -176,9 +178,9 @@ def test_an_older_backup_of_a_shredded_client_dies_with_its_retired_key(
     assert "could not be decrypted" in unreadable.stderr
 
 
-def test_a_restore_never_mixes_with_live_data(deployment: Deployment) -> None:
+def test_a_restore_never_mixes_with_live_data(deployment: Deployment, tmp_path: Path) -> None:
     env = deployment.env
-    file = backup(env, deployment.tmp / "backups")
+    file = backup(env, tmp_path / "backups")
     refused = script("restore", env, str(file))  # into the deployment's own database
     assert refused.returncode == 1
     assert "restore into an empty one" in refused.stderr
