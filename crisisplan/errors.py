@@ -41,7 +41,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             request,
             "links/public/csrf_failure.html",
             {},
-            region_help=help_for_path(request.path),
+            region_help=help_for_path(request),
             status=403,
         )
         return private_headers(page)

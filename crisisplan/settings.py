@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "crisisplan.middleware.SessionTimeoutMiddleware",
     "crisisplan.middleware.TwoFactorMiddleware",
     "crisisplan.middleware.TimeZoneMiddleware",
+    "crisisplan.middleware.LanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
@@ -332,6 +333,15 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # --- i18n ---------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
+# The languages the pages come in (README, "Languages"): each has catalogues in
+# locale/<code>/LC_MESSAGES/ (django.po for pages and Python, djangojs.po for scripts).
+# A name is written in its own language, as the language switch shows it.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

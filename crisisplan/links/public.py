@@ -10,6 +10,7 @@ import logging
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
-from crisisplan.links import gate, recall
+from crisisplan.links import gate, languages, recall
 from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
 from crisisplan.plans.display import plan_body_context
@@ -45,7 +46,9 @@ def private_link_page(view: Any) -> Any:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token = kwargs.get("token")
         exceeded = gate.check(request, token)
-        if exceeded is None:
+        if exceeded is None and languages.is_switch(request):
+            response = languages.switch(request, token)
+        elif exceeded is None:
             response = view(request, *args, **kwargs)
         else:
             response = _too_many(request, exceeded.seconds, token)
@@ -83,6 +86,8 @@ def client_page(
                 "region_help": region_help,
                 "time_zone": zone.key,
                 "time_zone_name": zone_label(zone.key),
+                # The switch names each language in itself, never translated.
+                "languages": settings.LANGUAGES,
             },
             status=status,
         )
@@ -116,16 +121,20 @@ def _find(token: str) -> PrivateLink | None:
     return link
 
 
-def help_for_path(path: str) -> RegionHelp | None:
+def help_for_path(request: HttpRequest) -> RegionHelp | None:
     """The help for the link a /p/<token>/... path names, if it is one we know (the
-    pages that answer before any view runs: a refused form)."""
-    token = path.removeprefix("/p/").split("/", 1)[0]
-    return _link_help(_find(token)) if path.startswith("/p/") else None
+    pages that answer before any view runs: a refused form), in the link's language."""
+    if not request.path.startswith("/p/"):
+        return None
+    link = _find(request.path.removeprefix("/p/").split("/", 1)[0])
+    languages.activate_for(request, link)
+    return _link_help(link)
 
 
 def _too_many(request: HttpRequest, retry_after: int, token: str | None) -> HttpResponse:
     # The link's own region where the token names one: one indexed lookup, no more.
     link = _find(token) if token else None
+    languages.activate_for(request, link)
     response = client_page(
         request, "links/public/too_many.html", {}, region_help=_link_help(link), status=429
     )
@@ -140,6 +149,7 @@ def _usable_link(
     page for unknown, expired and revoked links alike (an expired one with its region's
     help, see _link_help)."""
     link = _find(token)
+    languages.activate_for(request, link)
     if link is None or not link.is_usable():
         return None, _link_gone(request, link)
     return link, None
@@ -218,7 +228,7 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
             return _landing(request, token, link, form, status=400)
         if not link.check_pin(form.cleaned_data["pin"]):
             if not link.is_locked():
-                form.add_error("pin", "That PIN is not right.")
+                form.add_error("pin", _("That PIN is not right."))
             return _landing(request, token, link, form, status=403)
     link.record_open(request.headers.get("User-Agent", ""))
     response = redirect("links:plan", token=token)

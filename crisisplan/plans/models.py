@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Replace
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import FollowUp
 from crisisplan.core import encryption
@@ -53,9 +55,9 @@ class Plan(models.Model):
     """
 
     class Status(models.TextChoices):
-        NONE = "none", "No plan yet"
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        NONE = "none", _("No plan yet")
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.OneToOneField("clients.Client", on_delete=models.CASCADE, related_name="plan")
@@ -378,7 +380,7 @@ class Plan(models.Model):
             actor,
             PlanContent(version.content),
             None,
-            f"Restored version {version.number}.",
+            gettext("Restored version %(number)s.") % {"number": version.number},
             restored_from=version.number,
         )
 

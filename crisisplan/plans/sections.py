@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from hotlines.phones import (
@@ -110,12 +111,12 @@ class Section:
     parts: tuple[Part, ...]
 
 
-def _text(label: str = "Text", help: str = "") -> Field:
+def _text(label: str = _("Text"), help: str = "") -> Field:
     return Field("text", label, help=help)
 
 
-NAME = Field("name", "Name", max_length=MAX_NAME)
-PHONE = Field("phone", "Phone", kind="phone", max_length=MAX_PHONE)
+NAME = Field("name", _("Name"), max_length=MAX_NAME)
+PHONE = Field("phone", _("Phone"), kind="phone", max_length=MAX_PHONE)
 # A tick (checkbox) is stored as TICKED or "".
 TICKED = "yes"
 # The client's page offers a WhatsApp button for this person's number.
@@ -124,40 +125,58 @@ WHATSAPP = Field(
 )
 
 WHO_CALLS = (
-    ("therapist_calls", "My therapist calls me"),
-    ("client_calls", "I call my therapist"),
+    ("therapist_calls", _("My therapist calls me")),
+    ("client_calls", _("I call my therapist")),
 )
 
 SECTIONS: tuple[Section, ...] = (
     Section(
         1,
         "warning_signs",
-        "Warning signs that a crisis may be starting",
-        "Thoughts, feelings, situations or behaviour that tell the client a crisis may be "
-        "coming, in the client's own words.",
-        (Part("warning_signs", "Warning signs", (_text("Warning sign"),), item_noun="sign"),),
+        _("Warning signs that a crisis may be starting"),
+        _(
+            "Thoughts, feelings, situations or behaviour that tell the client a crisis may be "
+            "coming, in the client's own words."
+        ),
+        (
+            Part(
+                "warning_signs",
+                _("Warning signs"),
+                (_text(_("Warning sign")),),
+                item_noun=_("sign"),
+                item_plural=_("signs"),
+            ),
+        ),
     ),
     Section(
         2,
         "coping",
-        "Things I can do on my own to cope",
-        "What the client can do alone to take their mind off things or calm down.",
-        (Part("coping", "Things I can do", (_text("Thing I can do"),), item_noun="thing"),),
+        _("Things I can do on my own to cope"),
+        _("What the client can do alone to take their mind off things or calm down."),
+        (
+            Part(
+                "coping",
+                _("Things I can do"),
+                (_text(_("Thing I can do")),),
+                item_noun=_("thing"),
+                item_plural=_("things"),
+            ),
+        ),
     ),
     Section(
         3,
         "distractions",
-        "People and places that help me take my mind off things",
-        "People to be with (a name and a phone number) or places to go (a place).",
+        _("People and places that help me take my mind off things"),
+        _("People to be with (a name and a phone number) or places to go (a place)."),
         (
             Part(
                 "distractions",
-                "People and places",
-                (NAME, PHONE, WHATSAPP, Field("place", "Place", max_length=MAX_NAME)),
-                item_noun="person or place",
-                item_plural="people or places",
+                _("People and places"),
+                (NAME, PHONE, WHATSAPP, Field("place", _("Place"), max_length=MAX_NAME)),
+                item_noun=_("person or place"),
+                item_plural=_("people or places"),
                 needs_one_of=("name", "place"),
-                needs_message="Give a name or a place for this row.",
+                needs_message=_("Give a name or a place for this row."),
                 people=True,
             ),
         ),
@@ -165,17 +184,17 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         4,
         "helpers",
-        "People I can ask for help",
-        "Family members or friends the client can ask for help in a crisis.",
+        _("People I can ask for help"),
+        _("Family members or friends the client can ask for help in a crisis."),
         (
             Part(
                 "helpers",
-                "People",
+                _("People"),
                 (NAME, PHONE, WHATSAPP),
-                item_noun="person",
-                item_plural="people",
+                item_noun=_("person"),
+                item_plural=_("people"),
                 needs_one_of=("name",),
-                needs_message="Give the name of the person with this number.",
+                needs_message=_("Give the name of the person with this number."),
                 people=True,
             ),
         ),
@@ -183,17 +202,21 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         5,
         "professionals",
-        "Professionals and services I can contact",
-        "The emergency numbers and crisis lines of the directory for the client's region "
-        "are shown to the client automatically; add or hide directory services below.",
+        _("Professionals and services I can contact"),
+        _(
+            "The emergency numbers and crisis lines of the directory for the client's region "
+            "are shown to the client automatically; add or hide directory services below."
+        ),
         (
             Part(
                 "therapist",
-                "My therapist",
+                _("My therapist"),
                 (
                     NAME,
                     PHONE,
-                    Field("after_hours", "After-hours phone", kind="phone", max_length=MAX_PHONE),
+                    Field(
+                        "after_hours", _("After-hours phone"), kind="phone", max_length=MAX_PHONE
+                    ),
                     Field(
                         "after_hours_texts",
                         _("The client may text the after-hours number"),
@@ -210,22 +233,23 @@ SECTIONS: tuple[Section, ...] = (
                         of="after_hours",
                         reach="whatsapp",
                     ),
-                    Field("after_hours_note", "When the after-hours number can be used"),
+                    Field("after_hours_note", _("When the after-hours number can be used")),
                 ),
                 many=False,
             ),
             Part(
                 "professionals",
-                "Other professionals",
-                (NAME, Field("role", "Role", max_length=MAX_NAME), PHONE),
-                item_noun="professional",
+                _("Other professionals"),
+                (NAME, Field("role", _("Role"), max_length=MAX_NAME), PHONE),
+                item_noun=_("professional"),
+                item_plural=_("professionals"),
                 needs_one_of=("name",),
-                needs_message="Give the name of this professional or service.",
+                needs_message=_("Give the name of this professional or service."),
             ),
             Part(
                 "emergency_department",
-                "Nearest emergency department",
-                (NAME, Field("address", "Address"), PHONE),
+                _("Nearest emergency department"),
+                (NAME, Field("address", _("Address")), PHONE),
                 many=False,
             ),
         ),
@@ -233,51 +257,69 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         6,
         "safer",
-        "Making my surroundings safer",
-        "Steps the client agrees to take to make means of harm harder to reach.",
-        (Part("safer", "Steps", (_text("Step"),), item_noun="step"),),
+        _("Making my surroundings safer"),
+        _("Steps the client agrees to take to make means of harm harder to reach."),
+        (
+            Part(
+                "safer",
+                _("Steps"),
+                (_text(_("Step")),),
+                item_noun=_("step"),
+                item_plural=_("steps"),
+            ),
+        ),
     ),
     Section(
         7,
         "reasons",
-        "What matters most to me, worth living for",
-        "People, hopes, plans and things that matter to the client.",
-        (Part("reasons", "What matters", (_text("What matters"),), item_noun="thing"),),
+        _("What matters most to me, worth living for"),
+        _("People, hopes, plans and things that matter to the client."),
+        (
+            Part(
+                "reasons",
+                _("What matters"),
+                (_text(_("What matters")),),
+                item_noun=_("thing"),
+                item_plural=_("things"),
+            ),
+        ),
     ),
     Section(
         8,
         "session_cut_off",
-        "If our online session is cut off",
-        "What happens when the connection drops during an online session. The client's "
-        "usual location and emergency contact come from the client record.",
+        _("If our online session is cut off"),
+        _(
+            "What happens when the connection drops during an online session. The client's "
+            "usual location and emergency contact come from the client record."
+        ),
         (
             Part(
                 "session_cut_off",
-                "Agreement",
+                _("Agreement"),
                 (
-                    Field("who_calls", "Who calls whom", kind="choice", choices=WHO_CALLS),
+                    Field("who_calls", _("Who calls whom"), kind="choice", choices=WHO_CALLS),
                     Field(
                         "number",
-                        "On which number",
+                        _("On which number"),
                         kind="phone",
                         max_length=MAX_PHONE,
-                        help="The number to call or to be called on.",
+                        help=_("The number to call or to be called on."),
                     ),
                     Field(
                         "minutes",
-                        "After how many minutes",
+                        _("After how many minutes"),
                         kind="minutes",
                         max_length=4,
-                        help=f"A whole number from 1 to {MAX_MINUTES}.",
+                        help=format_lazy(_("A whole number from 1 to {}."), MAX_MINUTES),
                     ),
                     Field(
                         "emergency_contact_when",
-                        "When the therapist contacts my emergency contact",
+                        _("When the therapist contacts my emergency contact"),
                         kind="longtext",
                     ),
                     Field(
                         "emergency_services_when",
-                        "When the therapist contacts emergency services",
+                        _("When the therapist contacts emergency services"),
                         kind="longtext",
                     ),
                 ),
@@ -310,7 +352,7 @@ def _is_blank(row: Mapping[str, str]) -> bool:
 
 
 def choice_label(field_: Field, value: str) -> str:
-    return dict(field_.choices).get(value, value)
+    return str(dict(field_.choices).get(value, value))
 
 
 # --- the content of one version ---------------------------------------------------------
@@ -333,7 +375,7 @@ class Phone:
     texts_chosen: bool = False
 
     def __str__(self) -> str:
-        ways = [way for way, on in (("texts", self.texts_chosen and self.texts),) if on]
+        ways = [gettext("texts")] if self.texts_chosen and self.texts else []
         ways += ["WhatsApp"] if self.whatsapp else []
         text = f"{self.label}: {self.number}" if self.label else self.number
         return f"{text} ({', '.join(ways)})" if ways else text
@@ -361,7 +403,7 @@ class Item:
     label: str = ""  # a record's field label ("When the after-hours number can be used")
 
     def __str__(self) -> str:
-        parts = [self.text] if self.text else []
+        parts = [str(self.text)] if self.text else []
         parts += [str(phone) for phone in self.phones]
         line = " — ".join(parts)
         return f"{self.label}: {line}" if self.label else line
@@ -478,7 +520,7 @@ class PlanContent:
         """What a careful therapist would want to add; warnings, never blocks."""
         hints = []
         if not self.data["helpers"]:
-            hints.append("Section 4 names no person the client can ask for help.")
+            hints.append(gettext("Section 4 names no person the client can ask for help."))
         therapist = self.data["therapist"]
         ed = self.data["emergency_department"]
         has_professional = bool(
@@ -488,14 +530,16 @@ class PlanContent:
             or ed["phone"]
         )
         if not has_professional:
-            hints.append("Section 5 has no phone number of a professional or service.")
+            hints.append(gettext("Section 5 has no phone number of a professional or service."))
         if _is_blank(self.data["session_cut_off"]):
-            hints.append("Section 8 does not say what happens if an online session is cut off.")
+            hints.append(
+                gettext("Section 8 does not say what happens if an online session is cut off.")
+            )
         if not has_emergency_contact:
-            hints.append("The client record has no emergency contact.")
+            hints.append(gettext("The client record has no emergency contact."))
         if not has_location:
             hints.append(
-                "The client record has no city or address for where the client usually is."
+                gettext("The client record has no city or address for where the client usually is.")
             )
         return hints
 
@@ -523,11 +567,20 @@ def _cut_off_items(part: Part, record: Mapping[str, str]) -> list[Item]:
     if record["who_calls"]:
         items.append(Item(choice_label(part.field("who_calls"), record["who_calls"])))
     if record["number"]:
-        items.append(Item("", (Phone(record["number"], "On this number"),)))
+        items.append(Item("", (Phone(record["number"], gettext("On this number")),)))
     if record["minutes"]:
         minutes = record["minutes"]
-        unit = "minute" if minutes == "1" else "minutes"
-        items.append(Item(f"If we cannot reconnect within {minutes} {unit}."))
+        count = int(minutes) if minutes.isdigit() else 0
+        items.append(
+            Item(
+                ngettext(
+                    "If we cannot reconnect within %(minutes)s minute.",
+                    "If we cannot reconnect within %(minutes)s minutes.",
+                    count,
+                )
+                % {"minutes": minutes}
+            )
+        )
     for key in ("emergency_contact_when", "emergency_services_when"):
         if record[key]:
             items.append(Item(record[key], label=part.field(key).label))
@@ -636,7 +689,11 @@ class PartView:
     @property
     def limits(self) -> str:
         longest = max(f.max_length for f in self.part.fields)
-        return f"Up to {MAX_ITEMS} {self.part.items_noun}, each up to {longest} characters."
+        return gettext("Up to %(count)s %(items)s, each up to %(length)s characters.") % {
+            "count": MAX_ITEMS,
+            "items": self.part.items_noun,
+            "length": longest,
+        }
 
 
 @dataclass
@@ -763,9 +820,9 @@ class EditorState:
             part = PARTS[key]
             if len(rows) > MAX_ITEMS:
                 extra = len(rows) - MAX_ITEMS
-                self.part_errors[key] = (
-                    f"At most {MAX_ITEMS} {part.items_noun}: there are {len(rows)}; remove {extra}."
-                )
+                self.part_errors[key] = gettext(
+                    "At most %(max)s %(items)s: there are %(count)s; remove %(extra)s."
+                ) % {"max": MAX_ITEMS, "items": part.items_noun, "count": len(rows), "extra": extra}
             for index, row in enumerate(rows):
                 self._validate_row(part, index, row)
                 if part.needs_one_of and not any(row[k] for k in part.needs_one_of):
@@ -912,20 +969,30 @@ def _typed(f: Field, value: str) -> str:
 
 def _field_error(f: Field, value: str) -> str:
     if len(value) > f.max_length:
-        return (
-            f"{f.label}: at most {f.max_length} characters; this has {len(value)} "
-            f"(shorten it by {len(value) - f.max_length})."
-        )
+        return gettext(
+            "%(label)s: at most %(max)s characters; this has %(count)s (shorten it by %(extra)s)."
+        ) % {
+            "label": f.label,
+            "max": f.max_length,
+            "count": len(value),
+            "extra": len(value) - f.max_length,
+        }
     if f.kind == "phone":
         try:
             validate_phone(value)
         except ValidationError as exc:
-            return f"{f.label}: " + " ".join(exc.messages)
+            return gettext("%(label)s: %(problem)s") % {
+                "label": f.label,
+                "problem": " ".join(exc.messages),
+            }
     elif f.kind == "minutes":
         if not value.isdigit() or not 1 <= int(value) <= MAX_MINUTES:
-            return f"{f.label}: give a whole number of minutes from 1 to {MAX_MINUTES}."
+            return gettext("%(label)s: give a whole number of minutes from 1 to %(max)s.") % {
+                "label": f.label,
+                "max": MAX_MINUTES,
+            }
     elif f.kind == "choice" and value not in dict(f.choices):
-        return f"{f.label}: choose one of the options."
+        return gettext("%(label)s: choose one of the options.") % {"label": f.label}
     elif f.kind == "tick" and value != TICKED:
         return gettext("%(label)s: tick the box or leave it empty.") % {"label": f.label}
     return ""

@@ -308,7 +308,8 @@ def plan_restore(request: HttpRequest, client_pk: uuid.UUID, number: int) -> Htt
     new = plan.restore(version, request.user)
     messages.success(
         request,
-        f"Version {number} restored as version {new.number}. It is not published yet.",
+        _("Version %(number)s restored as version %(new)s. It is not published yet.")
+        % {"number": number, "new": new.number},
     )
     return redirect("plans:edit", client_pk=plan.client.pk)
 
@@ -322,7 +323,8 @@ def plan_publish(request: HttpRequest, client_pk: uuid.UUID, number: int) -> Htt
     follow_ups = plan.publish(version, request.user)
     messages.success(
         request,
-        f"Version {number} is published: the client's link shows it from now on.",
+        _("Version %(number)s is published: the client's link shows it from now on.")
+        % {"number": number},
     )
     _say_follow_ups(request, follow_ups)
     return redirect("plans:versions", client_pk=plan.client.pk)
@@ -349,9 +351,9 @@ def plan_unpublish(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
     if plan.published_version_id:
         plan.unpublish(request.user)
-        messages.success(request, "Unpublished: the client's link shows no plan now.")
+        messages.success(request, _("Unpublished: the client's link shows no plan now."))
     else:
-        messages.info(request, "The plan was not published.")
+        messages.info(request, _("The plan was not published."))
     return redirect("plans:versions", client_pk=plan.client.pk)
 
 
@@ -362,7 +364,7 @@ def plan_review(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
     form = NextReviewForm(request.POST)
     if plan._state.adding:
-        messages.error(request, "Save the plan before setting a review date.")
+        messages.error(request, _("Save the plan before setting a review date."))
     elif not form.is_valid():
         messages.error(request, " ".join(form.errors["next_review_on"]))
     else:
@@ -370,7 +372,9 @@ def plan_review(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         plan.set_next_review(day, request.user)
         messages.success(
             request,
-            f"Next review on {day:%d %B %Y}." if day else "The review date was removed.",
+            _("Next review on %(date)s.") % {"date": formats.date_format(day, "j F Y")}
+            if day
+            else _("The review date was removed."),
         )
     return redirect("plans:versions", client_pk=plan.client.pk)
 

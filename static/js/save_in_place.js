@@ -33,15 +33,19 @@
   function show(html, url) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     document.title = doc.title;
-    // Scripts parsed here do not run: put fresh copies in place, in order.
-    doc.body.querySelectorAll("script").forEach(function (old) {
+    // Scripts parsed here never run (a parsed document has no scripting, and a script
+    // that was connected there counts as started): take them out, put the new body in,
+    // then add fresh copies to this document, in order, so the page's scripts set it up.
+    var scripts = Array.prototype.slice.call(doc.body.querySelectorAll("script"));
+    scripts.forEach(function (old) { old.remove(); });
+    document.body.replaceWith(document.adoptNode(doc.body));
+    scripts.forEach(function (old) {
       var script = document.createElement("script");
       Array.prototype.forEach.call(old.attributes, function (a) { script.setAttribute(a.name, a.value); });
       script.async = false;
       script.textContent = old.textContent;
-      old.replaceWith(script);
+      document.body.appendChild(script);
     });
-    document.body.replaceWith(document.adoptNode(doc.body));
     if (url && url !== window.location.href) { window.history.replaceState(null, "", url); }
     window.scrollTo(0, 0);
     var main = document.getElementById("main");

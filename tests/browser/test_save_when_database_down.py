@@ -158,7 +158,7 @@ def test_without_javascript_the_error_page_shows_what_was_typed(database_up: Out
     outage.cluster.stop()
     status, headers, page = poster.send(outage.editor, form)
     assert status == 503
-    assert headers["Retry-After"] == "30"
+    assert int(headers["Retry-After"]) > 0
     assert "no-store" in headers["Cache-Control"]
     assert "Not saved — try again" in page
     text = re.search(r"<textarea[^>]*readonly[^>]*>(.*?)</textarea>", page, re.S).group(1)
