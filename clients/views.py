@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import hooks
@@ -163,6 +163,7 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 # version is named by its number).
 PLAN_FIELD_LABELS = {
     "next_review_on": "plan's next review date",
+    "reviewed_on": gettext_lazy("plan reviewed together with the client"),
     "directory_services": "plan's directory services",
 }
 
