@@ -58,6 +58,7 @@ POSTS = [
     ("restore", (1,)),
     ("unpublish", ()),
     ("review", ()),
+    ("reviewed", ()),
 ]
 
 
