@@ -79,6 +79,14 @@ class Field:
         return {"phone": "tel", "minutes": "number", "tick": "checkbox"}.get(self.kind, "text")
 
     @property
+    def short(self) -> bool:
+        """A one-line control (a name, a number): on a phone its label sits
+        beside it, as in a list's rows."""
+        return self.kind in ("phone", "minutes") or (
+            self.kind == "text" and self.max_length <= MAX_NAME
+        )
+
+    @property
     def multiline(self) -> bool:
         """Edited in a textarea that grows with its text: long free text (an item of up
         to 500 characters would hide most of itself in a one-line input)."""
@@ -164,8 +172,8 @@ SECTIONS: tuple[Section, ...] = (
         "distractions",
         _("People and places that help me take my mind off things"),
         _(
-            "Company and distraction, without talking about the crisis: people to be with "
-            "(a name and a phone number) or places to go where others are around."
+            "Company and distraction, without talking about the crisis: people to be "
+            "with, or places to go."
         ),
         (
             Part(
@@ -184,10 +192,7 @@ SECTIONS: tuple[Section, ...] = (
         4,
         "helpers",
         _("People I can ask for help"),
-        _(
-            "People the client would actually tell that they are in crisis and ask for help: "
-            "family or friends. Unlike section 3, here the client talks about the crisis."
-        ),
+        _("People the client would actually tell that they are in crisis, and ask for help."),
         (
             Part(
                 "helpers",
@@ -272,17 +277,11 @@ SECTIONS: tuple[Section, ...] = (
         (Part("safer", "Steps", (_text("Step"),), item_noun="step"),),
         guidance=(
             _(
-                "Ask which means the client has thought of, and ask about medication and "
-                "firearms at home in every case."
+                "Ask which means the client has thought of, and always about medication "
+                "and firearms at home."
             ),
-            _(
-                "Agree who can help: a trusted person who keeps things for now, or gives "
-                "medication a few days at a time."
-            ),
-            _(
-                "Say that the steps can be temporary: until the crisis passes, or until you "
-                "review the plan together."
-            ),
+            _("Involve a trusted person, who keeps things for now."),
+            _("Say that the steps can be temporary, until the crisis passes."),
         ),
     ),
     Section(
@@ -296,11 +295,7 @@ SECTIONS: tuple[Section, ...] = (
         8,
         "session_cut_off",
         _("If our online session is cut off"),
-        _(
-            "One agreement, read by the client as one paragraph in their own voice: each "
-            "field continues the sentence of its label. Where the client usually is and "
-            "their emergency contact come from the client record."
-        ),
+        _("One agreement in the client's voice: each field continues its label's sentence."),
         (
             Part(
                 "session_cut_off",
@@ -884,6 +879,12 @@ class FieldView:
     @property
     def label(self) -> str:
         return self.field.label
+
+    @property
+    def help(self) -> str:
+        """The field's help while it is empty or wrong: an example helps to write the
+        text, not to read it again (and a filled editor stays short on a phone)."""
+        return self.field.help if not self.value or self.error else ""
 
 
 @dataclass

@@ -201,7 +201,6 @@ class Command(BaseCommand):
             "safer": [
                 {"text": "Maya keeps my medicines for now and brings me a week's supply at a time"},
                 {"text": "Karim keeps the things we talked about at his place until our review"},
-                {"text": "On a bad night I don't stay home alone: I go to Nour's or the café"},
             ],
             "reasons": [{"text": "My niece Lina"}, {"text": "Finishing my degree"}],
             "session_cut_off": {
