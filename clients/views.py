@@ -35,7 +35,12 @@ from clients.models import (
     FollowUp,
     default_schedule,
 )
-from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
+from crisisplan.core.http import (
+    decryption_failures_shown,
+    form_typed_text,
+    keeps_unsaved_work,
+    typed_text_on_failure,
+)
 from crisisplan.core.models import UNSAVED_WORK_RESTORED, AuditEvent
 
 PAGE_SIZE = 50
@@ -82,6 +87,7 @@ def _form_data(request: HttpRequest) -> Any:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(ClientForm))
 def add(request: HttpRequest) -> HttpResponse:
     form = ClientForm(_form_data(request), instance=Client(therapist=request.user))
     if form.refresh_requested:  # "show this country's regions" without JavaScript
@@ -89,7 +95,7 @@ def add(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ClientForm.Meta.fields}
         client = Client.objects.create_for(request.user, **fields)
-        messages.success(request, "Client added.")
+        messages.success(request, _("Client added."))
         return redirect("clients:detail", pk=client.pk)
     return render(request, "clients/form.html", {"form": form, "client": None})
 
@@ -111,6 +117,7 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(ClientForm))
 def edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     form = ClientForm(_form_data(request), instance=client)
@@ -119,7 +126,9 @@ def edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         client = form.save(commit=False)
         client.save_changes(request.user, list(form.changed_data))
-        messages.success(request, "Changes saved." if form.changed_data else "Nothing changed.")
+        messages.success(
+            request, _("Changes saved.") if form.changed_data else _("Nothing changed.")
+        )
         return redirect("clients:detail", pk=client.pk)
     return render(request, "clients/form.html", {"form": form, "client": client})
 
@@ -131,7 +140,7 @@ def archive(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     if not client.is_archived:
         client.archive(request.user)
-    messages.success(request, "Client archived. Find them under “Archived clients”.")
+    messages.success(request, _("Client archived. Find them under “Archived clients”."))
     return redirect("clients:detail", pk=client.pk)
 
 
@@ -142,7 +151,7 @@ def unarchive(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     if client.is_archived:
         client.unarchive(request.user)
-    messages.success(request, "Client restored to your active clients.")
+    messages.success(request, _("Client restored to your active clients."))
     return redirect("clients:detail", pk=client.pk)
 
 
@@ -154,7 +163,7 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     form = DeleteClientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         client.destroy(request.user)
-        messages.success(request, "The client's record was destroyed.")
+        messages.success(request, _("The client's record was destroyed."))
         return redirect("clients:dashboard")
     return render(request, "clients/delete.html", {"client": client, "form": form})
 
@@ -162,9 +171,9 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 # What a plan event changed, in the therapist's words (the plan's own fields; a saved
 # version is named by its number).
 PLAN_FIELD_LABELS = {
-    "next_review_on": "plan's next review date",
+    "next_review_on": gettext_lazy("plan's next review date"),
     "reviewed_on": gettext_lazy("plan reviewed together with the client"),
-    "directory_services": "plan's directory services",
+    "directory_services": gettext_lazy("plan's directory services"),
 }
 
 
@@ -174,7 +183,7 @@ def _event_labels(detail: dict[str, Any]) -> list[str]:
         PLAN_FIELD_LABELS[f] for f in fields if f in PLAN_FIELD_LABELS
     ]
     if isinstance(detail.get("version"), int):
-        labels.append(f"plan version {detail['version']}")
+        labels.append(_("plan version %(number)s") % {"number": detail["version"]})
     return labels
 
 
@@ -195,6 +204,7 @@ def events(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(CheckInForm))
 def check_in(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Where the client is right now: one form at the start of a session."""
     client = get_client_for_user(request, pk)
@@ -247,6 +257,7 @@ def emergency(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(CrisisEventForm))
 def crisis_event_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     data = _form_data(request)
@@ -324,6 +335,7 @@ def follow_ups_schedule(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(RecordFollowUpForm))
 def follow_up_record(request: HttpRequest, pk: uuid.UUID, follow_up_pk: uuid.UUID) -> HttpResponse:
     follow_up = get_follow_up_for_user(request, pk, follow_up_pk)
     client = follow_up.client

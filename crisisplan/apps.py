@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class AdminConfig(admin_apps.AdminConfig):
@@ -11,7 +12,7 @@ class AdminConfig(admin_apps.AdminConfig):
 
 class CrisisPlanConfig(AppConfig):
     name = "crisisplan"
-    verbose_name = "Crisis plans"
+    verbose_name = _("Crisis plans")
 
     def ready(self) -> None:
         # Plans and links add to the client pages and export of the layer below them

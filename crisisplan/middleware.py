@@ -1,5 +1,6 @@
-"""Session lifetime (an idle limit and an absolute limit after login, without losing a
-form sent too late) and the second factor required before any page."""
+"""The request's id (for the logs), session lifetime (an idle limit and an absolute
+limit after login, without losing a form sent too late) and the second factor required
+before any page."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from crisisplan.core import sessions, timezones
+from crisisplan import errors
+from crisisplan.core import languages, sessions, timezones
 from crisisplan.core.models import UnsavedWork, User, has_second_factor
+from crisisplan.links import languages as link_languages
 
 # Kept importable from here: tests and older code name them so.
 LOGIN_AT = sessions.LOGIN_AT
@@ -36,6 +40,26 @@ def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
         if name not in _NOT_KEPT
         for value in values
     ]
+
+
+class NullCharacterMiddleware:
+    """A request whose query string holds a NUL character gets a plain 400 page.
+
+    PostgreSQL cannot store or compare text with NUL in it, so such a parameter would
+    reach a query and fail as a 500. Form fields refuse NUL themselves, with a message
+    beside the field (crisisplan.core.text), so that nothing typed is lost.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any(
+            "\x00" in name or any("\x00" in value for value in values)
+            for name, values in request.GET.lists()
+        ):
+            return errors.bad_request(request)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:
@@ -140,3 +164,50 @@ class TimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class LanguageMiddleware:
+    """The language of every page (README, "Languages"):
+
+    - a client's pages (/p/...): the language chosen with the switch on them, else the
+      client's (crisisplan.links.languages, once the view has found the link); a page
+      that knows no link (a mistyped address) the browser's;
+    - a signed-in user's pages: the language of their account, else the browser's;
+    - everyone else (login, password reset): the browser's (Accept-Language);
+
+    always one of settings.LANGUAGES, LANGUAGE_CODE when nothing matches.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self.language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+            # The language a view settled on (a client's, for a link's pages).
+            response.headers.setdefault("Content-Language", translation.get_language())
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            return response
+        finally:
+            translation.deactivate()
+
+    @staticmethod
+    def language_for(request: HttpRequest) -> str:
+        if request.path_info.startswith("/p/"):
+            code, _digest = link_languages.chosen(request)
+            if code:
+                return code
+        else:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                code = languages.supported(user.language)
+                if code:
+                    return code
+        return (
+            languages.supported(translation.get_language_from_request(request))
+            or languages.supported(settings.LANGUAGE_CODE)
+            or languages.codes()[0]
+        )

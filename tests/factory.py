@@ -16,13 +16,16 @@ _counter = 0
 
 
 def make_client(therapist: Any, **kwargs: Any) -> Client:
-    """A saved client of ``therapist`` with sensible defaults, overridable by kwargs."""
+    """A saved client of ``therapist`` with sensible defaults, overridable by kwargs.
+    Their pages are in English unless ``language`` says otherwise ("" for the default
+    from the record and the region: tests/project/test_languages.py)."""
     global _counter
     _counter += 1
     fields: dict[str, Any] = {
         "preferred_name": f"Client {_counter}",
         "country": "GB",
         "subdivision": "GB-ENG",
+        "language": "en",
     }
     fields.update(kwargs)
     return Client.objects.create_for(therapist, **fields)

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from crisisplan.core.models import AuditEvent, DataKey
@@ -49,10 +50,10 @@ class PrivateLink(models.Model):
     """
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        EXPIRED = "expired", "Expired"
-        REVOKED = "revoked", "Revoked"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
 
     STATUS_TONES: ClassVar = {
         Status.ACTIVE: "ok",
@@ -64,10 +65,10 @@ class PrivateLink(models.Model):
     TOKEN_BYTES = 32
     DEFAULT_EXPIRY_DAYS = 180
     EXPIRY_CHOICES: ClassVar = [
-        (30, "30 days"),
-        (90, "90 days"),
-        (180, "6 months (recommended)"),
-        (365, "1 year"),
+        (30, _("30 days")),
+        (90, _("90 days")),
+        (180, _("6 months (recommended)")),
+        (365, _("1 year")),
     ]
     PIN_FAILURE_LIMIT = 5
     PIN_LOCK_MINUTES = 15
@@ -310,9 +311,10 @@ class LinkPageQuery:
         )
 
     # On PostgreSQL the query is prepared once per connection: planning a five-table
-    # join took several times as long as running it. (A pooler in front of PostgreSQL
-    # must keep a server connection per client connection, as PgBouncer's session mode
-    # does; Django's persistent connections want that anyway.)
+    # join took several times as long as running it. A prepared statement lives in one
+    # server connection, so behind a pooler in transaction mode (PgBouncer's
+    # pool_mode=transaction), where the next transaction may run on another, the
+    # setting DB_PREPARED_STATEMENTS=false sends the plain query instead.
     PREPARED = "crisisplan_link_page"
 
     def _prepare_once(self, cursor: Any) -> None:
@@ -347,7 +349,7 @@ class LinkPageQuery:
 
     def find(self, token_hash: str) -> PrivateLink | None:
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
                 self._prepare_once(cursor)
                 cursor.execute(f"EXECUTE {self.PREPARED}(%s)", [token_hash])
             else:
@@ -415,7 +417,7 @@ class LinkOpen(models.Model):
         for marker, family in cls.FAMILIES:
             if marker in (user_agent or ""):
                 return family
-        return "Other"
+        return str(_("Other"))
 
 
 class RateCounter(models.Model):

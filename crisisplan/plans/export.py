@@ -34,7 +34,7 @@ def export_plan(client: Client) -> dict[str, Any] | None:
                 "restored_from": version.restored_from,
                 "sections": {
                     f"{section.number}. {section.title}": {
-                        part.label: [str(item) for item in content.items(part)]
+                        str(part.label): [str(item) for item in content.items(part)]
                         for part in section.parts
                     }
                     for section in SECTIONS

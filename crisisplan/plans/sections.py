@@ -131,12 +131,12 @@ class Section:
     guidance: tuple[str, ...] = ()
 
 
-def _text(label: str = "Text", help: str = "") -> Field:
+def _text(label: str = _("Text"), help: str = "") -> Field:
     return Field("text", label, help=help)
 
 
-NAME = Field("name", "Name", max_length=MAX_NAME)
-PHONE = Field("phone", "Phone", kind="phone", max_length=MAX_PHONE)
+NAME = Field("name", _("Name"), max_length=MAX_NAME)
+PHONE = Field("phone", _("Phone"), kind="phone", max_length=MAX_PHONE)
 # A tick (checkbox) is stored as TICKED or "".
 TICKED = "yes"
 # The client's page offers a WhatsApp button for this person's number.
@@ -158,14 +158,30 @@ SECTIONS: tuple[Section, ...] = (
             "Thoughts, feelings, situations or behaviour that tell the client a crisis may be "
             "coming."
         ),
-        (Part("warning_signs", "Warning signs", (_text("Warning sign"),), item_noun="sign"),),
+        (
+            Part(
+                "warning_signs",
+                _("Warning signs"),
+                (_text(_("Warning sign")),),
+                item_noun=_("sign"),
+                item_plural=_("signs"),
+            ),
+        ),
     ),
     Section(
         2,
         "coping",
         _("Things I can do on my own to cope"),
         _("What the client can do alone to take their mind off things or calm down."),
-        (Part("coping", "Things I can do", (_text("Thing I can do"),), item_noun="thing"),),
+        (
+            Part(
+                "coping",
+                _("Things I can do"),
+                (_text(_("Thing I can do")),),
+                item_noun=_("thing"),
+                item_plural=_("things"),
+            ),
+        ),
     ),
     Section(
         3,
@@ -178,12 +194,12 @@ SECTIONS: tuple[Section, ...] = (
         (
             Part(
                 "distractions",
-                "People and places",
-                (NAME, PHONE, WHATSAPP, Field("place", "Place", max_length=MAX_NAME)),
-                item_noun="person or place",
-                item_plural="people or places",
+                _("People and places"),
+                (NAME, PHONE, WHATSAPP, Field("place", _("Place"), max_length=MAX_NAME)),
+                item_noun=_("person or place"),
+                item_plural=_("people or places"),
                 needs_one_of=("name", "place"),
-                needs_message="Give a name or a place for this row.",
+                needs_message=_("Give a name or a place for this row."),
                 people=True,
             ),
         ),
@@ -196,12 +212,12 @@ SECTIONS: tuple[Section, ...] = (
         (
             Part(
                 "helpers",
-                "People",
+                _("People"),
                 (NAME, PHONE, WHATSAPP),
-                item_noun="person",
-                item_plural="people",
+                item_noun=_("person"),
+                item_plural=_("people"),
                 needs_one_of=("name",),
-                needs_message="Give the name of the person with this number.",
+                needs_message=_("Give the name of the person with this number."),
                 people=True,
             ),
         ),
@@ -217,11 +233,13 @@ SECTIONS: tuple[Section, ...] = (
         (
             Part(
                 "therapist",
-                "My therapist",
+                _("My therapist"),
                 (
                     NAME,
                     PHONE,
-                    Field("after_hours", "After-hours phone", kind="phone", max_length=MAX_PHONE),
+                    Field(
+                        "after_hours", _("After-hours phone"), kind="phone", max_length=MAX_PHONE
+                    ),
                     Field(
                         "after_hours_texts",
                         _("The client may text the after-hours number"),
@@ -251,17 +269,18 @@ SECTIONS: tuple[Section, ...] = (
             ),
             Part(
                 "professionals",
-                "Other professionals",
-                (NAME, Field("role", "Role", max_length=MAX_NAME), PHONE),
-                item_noun="professional",
+                _("Other professionals"),
+                (NAME, Field("role", _("Role"), max_length=MAX_NAME), PHONE),
+                item_noun=_("professional"),
+                item_plural=_("professionals"),
                 needs_one_of=("name",),
-                needs_message="Give the name of this professional or service.",
+                needs_message=_("Give the name of this professional or service."),
                 advice="",
             ),
             Part(
                 "emergency_department",
-                "Nearest emergency department",
-                (NAME, Field("address", "Address"), PHONE),
+                _("Nearest emergency department"),
+                (NAME, Field("address", _("Address")), PHONE),
                 many=False,
             ),
         ),
@@ -274,7 +293,15 @@ SECTIONS: tuple[Section, ...] = (
             "The steps the client agrees to, each written as the action only (who keeps "
             "what, where the client goes), never how harm could be done."
         ),
-        (Part("safer", "Steps", (_text("Step"),), item_noun="step"),),
+        (
+            Part(
+                "safer",
+                _("Steps"),
+                (_text(_("Step")),),
+                item_noun=_("step"),
+                item_plural=_("steps"),
+            ),
+        ),
         guidance=(
             _(
                 "Ask which means the client has thought of, and always about medication "
@@ -289,7 +316,15 @@ SECTIONS: tuple[Section, ...] = (
         "reasons",
         _("What matters most to me, worth living for"),
         _("People, hopes, plans and things that matter to the client."),
-        (Part("reasons", "What matters", (_text("What matters"),), item_noun="thing"),),
+        (
+            Part(
+                "reasons",
+                _("What matters"),
+                (_text(_("What matters")),),
+                item_noun=_("thing"),
+                item_plural=_("things"),
+            ),
+        ),
     ),
     Section(
         8,
@@ -299,7 +334,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Part(
                 "session_cut_off",
-                "Agreement",
+                _("Agreement"),
                 (
                     Field(
                         "who_calls",
@@ -319,7 +354,7 @@ SECTIONS: tuple[Section, ...] = (
                         _("We try to reconnect for (minutes)"),
                         kind="minutes",
                         max_length=4,
-                        help=format_lazy(_("A whole number from 1 to {max}."), max=MAX_MINUTES),
+                        help=format_lazy(_("A whole number from 1 to {}."), MAX_MINUTES),
                     ),
                     Field(
                         "then",
@@ -383,7 +418,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Part(
                 "follow_through",
-                "Using the plan",
+                _("Using the plan"),
                 (
                     Field("keep_where", _("Where I keep it"), max_length=MAX_NAME),
                     Field("share_with", _("Whom I share it with"), max_length=MAX_NAME),
@@ -419,7 +454,7 @@ def _is_blank(row: Mapping[str, str]) -> bool:
 
 
 def choice_label(field_: Field, value: str) -> str:
-    return dict(field_.choices).get(value, value)
+    return str(dict(field_.choices).get(value, value))
 
 
 # --- the content of one version ---------------------------------------------------------
@@ -442,7 +477,7 @@ class Phone:
     texts_chosen: bool = False
 
     def __str__(self) -> str:
-        ways = [way for way, on in (("texts", self.texts_chosen and self.texts),) if on]
+        ways = [gettext("texts")] if self.texts_chosen and self.texts else []
         ways += ["WhatsApp"] if self.whatsapp else []
         text = f"{self.label}: {self.number}" if self.label else self.number
         return f"{text} ({', '.join(ways)})" if ways else text
@@ -473,8 +508,8 @@ class Item:
 
     def __str__(self) -> str:
         if self.tail:
-            return " ".join([self.text, *(str(p) for p in self.phones)]) + self.tail
-        parts = [self.text] if self.text else []
+            return " ".join([str(self.text), *(str(p) for p in self.phones)]) + self.tail
+        parts = [str(self.text)] if self.text else []
         parts += [str(phone) for phone in self.phones]
         line = " — ".join(parts)
         return f"{self.label}: {line}" if self.label else line
@@ -1036,9 +1071,9 @@ class EditorState:
             part = PARTS[key]
             if len(rows) > MAX_ITEMS:
                 extra = len(rows) - MAX_ITEMS
-                self.part_errors[key] = (
-                    f"At most {MAX_ITEMS} {part.items_noun}: there are {len(rows)}; remove {extra}."
-                )
+                self.part_errors[key] = gettext(
+                    "At most %(max)s %(items)s: there are %(count)s; remove %(extra)s."
+                ) % {"max": MAX_ITEMS, "items": part.items_noun, "count": len(rows), "extra": extra}
             for index, row in enumerate(rows):
                 self._validate_row(part, index, row)
                 if part.needs_one_of and not any(row[k] for k in part.needs_one_of):
@@ -1149,22 +1184,66 @@ class EditorState:
         return RowView(index, number, fields, error)
 
 
+def typed_text(post: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """What an editor POST holds, section by section in the editor's own titles and
+    labels, rows in the order sent, blanks left out: for the page that answers a save
+    that failed (crisisplan.core.http.typed_text_on_failure). Pure: no database."""
+    editor = EditorState.from_post(post)
+    groups = []
+    for section in SECTIONS:
+        lines = []
+        for part in section.parts:
+            if part.many:
+                for row in editor.rows[part.key]:
+                    filled = [(f, row[f.key]) for f in part.fields if row[f.key]]
+                    if len(part.fields) == 1:
+                        lines += [value for _f, value in filled]
+                    else:
+                        lines.append(" · ".join(_typed(f, value) for f, value in filled))
+            else:
+                record = editor.records[part.key]
+                prefix = f"{part.label}, " if len(section.parts) > 1 else ""
+                lines += [prefix + _typed(f, record[f.key]) for f in part.fields if record[f.key]]
+        if lines:
+            groups.append((f"{section.number}. {section.title}", lines))
+    note = _clean_str(post.get("change_note"))
+    if note:
+        groups.append((gettext("Change note"), [note]))
+    return groups
+
+
+def _typed(f: Field, value: str) -> str:
+    if f.kind == "tick":
+        return str(f.label)
+    return f"{f.label}: {choice_label(f, value) if f.kind == 'choice' else value}"
+
+
 def _field_error(f: Field, value: str) -> str:
     if len(value) > f.max_length:
-        return (
-            f"{f.label}: at most {f.max_length} characters; this has {len(value)} "
-            f"(shorten it by {len(value) - f.max_length})."
-        )
+        return gettext(
+            "%(label)s: at most %(max)s characters; this has %(count)s (shorten it by %(extra)s)."
+        ) % {
+            "label": f.label,
+            "max": f.max_length,
+            "count": len(value),
+            "extra": len(value) - f.max_length,
+        }
     if f.kind == "phone":
         try:
             validate_phone(value)
         except ValidationError as exc:
-            return f"{f.label}: " + " ".join(exc.messages)
+            return gettext("%(label)s: %(problem)s") % {
+                "label": f.label,
+                "problem": " ".join(exc.messages),
+            }
     elif f.kind == "minutes":
         if not value.isdigit() or not 1 <= int(value) <= MAX_MINUTES:
-            return f"{f.label}: give a whole number of minutes from 1 to {MAX_MINUTES}."
+            return gettext("%(label)s: give a whole number of minutes from 1 to %(max)s.") % {
+                "label": f.label,
+                "max": MAX_MINUTES,
+            }
     elif f.kind == "choice" and value not in dict(f.choices):
-        return f"{f.label}: choose one of the options."
+        return gettext("%(label)s: choose one of the options.") % {"label": f.label}
     elif f.kind == "tick" and value != TICKED:
         return gettext("%(label)s: tick the box or leave it empty.") % {"label": f.label}
     return ""

@@ -39,9 +39,12 @@ NO_PAGE = {
     "account:two_factor_remove",
     "account:keepalive",
     "account:time_zone",
+    "account:language",
     # Not HTML: the client app's manifest (JSON) and service worker (JavaScript).
     "links:manifest",
     "links:service_worker",
+    # Not HTML: the scripts' strings (Django's JavaScript catalogue).
+    "javascript_catalog",
 }
 
 
