@@ -223,6 +223,7 @@ class Browser:
 
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
+    timeout: float = 60
 
     @property
     def cookie_header(self) -> str:
@@ -235,7 +236,7 @@ class Browser:
         form: list[tuple[str, str]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         body = urllib.parse.urlencode(form) if form is not None else None
         sent = {"Host": "127.0.0.1", **(headers or {})}
         if self.cookies:

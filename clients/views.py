@@ -35,7 +35,12 @@ from clients.models import (
     FollowUp,
     default_schedule,
 )
-from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
+from crisisplan.core.http import (
+    decryption_failures_shown,
+    form_typed_text,
+    keeps_unsaved_work,
+    typed_text_on_failure,
+)
 from crisisplan.core.models import UNSAVED_WORK_RESTORED, AuditEvent
 
 PAGE_SIZE = 50
@@ -82,6 +87,7 @@ def _form_data(request: HttpRequest) -> Any:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(ClientForm))
 def add(request: HttpRequest) -> HttpResponse:
     form = ClientForm(_form_data(request), instance=Client(therapist=request.user))
     if form.refresh_requested:  # "show this country's regions" without JavaScript
@@ -111,6 +117,7 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(ClientForm))
 def edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     form = ClientForm(_form_data(request), instance=client)
@@ -196,6 +203,7 @@ def events(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(CheckInForm))
 def check_in(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Where the client is right now: one form at the start of a session."""
     client = get_client_for_user(request, pk)
@@ -248,6 +256,7 @@ def emergency(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(CrisisEventForm))
 def crisis_event_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     data = _form_data(request)
@@ -325,6 +334,7 @@ def follow_ups_schedule(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(form_typed_text(RecordFollowUpForm))
 def follow_up_record(request: HttpRequest, pk: uuid.UUID, follow_up_pk: uuid.UUID) -> HttpResponse:
     follow_up = get_follow_up_for_user(request, pk, follow_up_pk)
     client = follow_up.client

@@ -1,5 +1,6 @@
-"""Session lifetime (an idle limit and an absolute limit after login, without losing a
-form sent too late) and the second factor required before any page."""
+"""The request's id (for the logs), session lifetime (an idle limit and an absolute
+limit after login, without losing a form sent too late) and the second factor required
+before any page."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from crisisplan import errors
 from crisisplan.core import languages, sessions, timezones
 from crisisplan.core.models import UnsavedWork, User, has_second_factor
 from crisisplan.links import languages as link_languages
@@ -38,6 +40,26 @@ def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
         if name not in _NOT_KEPT
         for value in values
     ]
+
+
+class NullCharacterMiddleware:
+    """A request whose query string holds a NUL character gets a plain 400 page.
+
+    PostgreSQL cannot store or compare text with NUL in it, so such a parameter would
+    reach a query and fail as a 500. Form fields refuse NUL themselves, with a message
+    beside the field (crisisplan.core.text), so that nothing typed is lost.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any(
+            "\x00" in name or any("\x00" in value for value in values)
+            for name, values in request.GET.lists()
+        ):
+            return errors.bad_request(request)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:

@@ -79,7 +79,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz for the proxy in front, before the HTTPS redirect and the host check.
+    "crisisplan.health.HealthCheckMiddleware",
+    # One log line per request, with its id (crisisplan/requestlog.py).
+    "crisisplan.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the query string: a plain 400, before anything reads it.
+    "crisisplan.middleware.NullCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -133,6 +139,26 @@ if DATABASES["default"].get("ENGINE") not in {
     _fail("DATABASE_URL is malformed: use postgres://... (or sqlite:///... for local use).")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The private link's page prepares its one query once per database connection
+# (crisisplan/links/models.py, LinkPageQuery). A pooler in transaction mode (PgBouncer's
+# pool_mode=transaction) gives each transaction any server connection, where that
+# prepared statement may not exist: set DB_PREPARED_STATEMENTS=false (and CONN_MAX_AGE=0)
+# behind one. See README, "Scaling".
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+# No request may hang on a database that does not answer (README, "Faults"): a
+# connection gives up after DATABASE_CONNECT_TIMEOUT seconds, unacknowledged data after
+# as long, and a statement (a web request's: crisisplan/wsgi.py sets it for the app
+# server, not for commands such as migrate) after DATABASE_STATEMENT_TIMEOUT seconds.
+# The request then answers 503 with help (crisisplan/errors.py).
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    _options.setdefault("tcp_user_timeout", DATABASE_CONNECT_TIMEOUT * 1000)
+    if DATABASE_STATEMENT_TIMEOUT > 0:
+        _timeout = f"-c statement_timeout={int(DATABASE_STATEMENT_TIMEOUT * 1000)}"
+        _options["options"] = f"{_options.get('options', '')} {_timeout}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if env.str("CACHE_URL", default=""):
@@ -178,6 +204,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+# One address rule for the whole app (crisisplan.core.http.client_address: the proxy's
+# X-Forwarded-For entry only with BEHIND_TLS_PROXY), the same the link rate limits use;
+# and the email as login matches it (any case), so "Ann@" and "ann@" share five tries.
+AXES_CLIENT_IP_CALLABLE = "crisisplan.core.http.client_address"
+AXES_USERNAME_CALLABLE = "crisisplan.core.http.login_username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
@@ -220,10 +251,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    AXES_IPWARE_PROXY_COUNT = 1
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- security headers ---------------------------------------------------------------
 
@@ -321,16 +348,37 @@ USE_TZ = True
 
 # --- logging ------------------------------------------------------------------------
 
+# LOG_FORMAT=json: one JSON object per line (crisisplan/requestlog.py), for a log system;
+# plain: "time level logger [request id] message". Either way one line per request
+# (logger crisisplan.request) on stdout, everything else (warnings, errors with their
+# request id) on stderr; link tokens and search words redacted.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    _fail("LOG_FORMAT must be plain or json.")
+_log_formatter = (
+    "crisisplan.requestlog.JsonFormatter"
+    if LOG_FORMAT == "json"
+    else "crisisplan.requestlog.PlainFormatter"
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "crisisplan.logfilters.RedactTokensFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact_tokens": {"()": "crisisplan.logfilters.RedactTokensFilter"},
+        "request_id": {"()": "crisisplan.requestlog.RequestIdFilter"},
+    },
+    "formatters": {"line": {"()": _log_formatter}},
     "handlers": {
         "console": {
+            "class": "logging.StreamHandler",  # stderr
+            "formatter": "line",
+            "filters": ["redact_tokens", "request_id"],
+        },
+        "requests": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_tokens"],
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+            "filters": ["redact_tokens", "request_id"],
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
@@ -338,6 +386,8 @@ LOGGING = {
         # The default request logger would print exception details that may contain
         # client data; our handler500 renders a plain page and the logger keeps a line.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # runserver's own line per request: crisisplan.request already writes one.
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "crisisplan.request": {"handlers": ["requests"], "level": "INFO", "propagate": False},
     },
 }

@@ -42,5 +42,6 @@ urlpatterns = [
     path("", include("clients.urls")),
 ]
 
+handler400 = errors.bad_request
 handler404 = errors.not_found
 handler500 = errors.server_error

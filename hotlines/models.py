@@ -339,6 +339,33 @@ def region_help(
     return found
 
 
+def remembered_region_help(
+    country: str, subdivision: str = "", *, hidden_ids: Iterable[int] = ()
+) -> RegionHelp | None:
+    """A client's region help as this process last looked it up, without asking the
+    database (for a page answered while it cannot be reached): the most recently used
+    lookup of the place with exactly these hides, of whatever directory version; failing
+    that, the place's lookup with a plan's pins, without the pinned services (a pin can
+    say something about the client). None when this process has looked up neither."""
+    country, subdivision = (country or "").upper(), subdivision or ""
+    hidden = frozenset(int(pk) for pk in hidden_ids)
+    with _region_cache_lock:
+        candidates = [
+            (pinned, found)
+            for (_version, c, s, pinned, h, audience), found in reversed(_region_cache.items())
+            if (c, s, h, audience) == (country, subdivision, hidden, Audience.CLIENT)
+        ]
+    pinned, found = min(candidates, key=lambda item: bool(item[0]), default=((), None))
+    if found is None or not pinned:
+        return found
+    return RegionHelp(
+        country=found.country,
+        subdivision=found.subdivision,
+        services=[s for s in found.services if s.pk not in pinned],
+        fallback=found.fallback,
+    )
+
+
 _countries_cache: dict[uuid.UUID | None, list[str]] = {}
 
 

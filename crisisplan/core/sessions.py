@@ -18,6 +18,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
+from crisisplan.core.faults import skipped_while_read_only
 from crisisplan.core.http import client_address
 from crisisplan.core.models import (
     AccountSession,
@@ -65,12 +66,15 @@ def touch(request: HttpRequest, at: int, *, force: bool = False) -> None:
     session = request.session
     session.setdefault(LOGIN_AT, at)
     if force or SEEN_AT not in session or at - session[SEEN_AT] >= TOUCH_EVERY_SECONDS:
-        session[SEEN_AT] = at
-        key = session.session_key
-        if key and not AccountSession.objects.filter(session_key=key).update(
-            last_seen_at=timezone.now()
-        ):
-            record_session(request, request.user)
+        # While the database is read-only the clock is left as it is (the session is not
+        # changed, so not saved): pages that only read still answer.
+        with skipped_while_read_only("the session's idle clock"):
+            key = session.session_key
+            if key and not AccountSession.objects.filter(session_key=key).update(
+                last_seen_at=timezone.now()
+            ):
+                record_session(request, request.user)
+            session[SEEN_AT] = at
 
 
 def signed_out_user(session: Any, at: int) -> int | None:

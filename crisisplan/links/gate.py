@@ -28,6 +28,7 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 
+from crisisplan.core.faults import skipped_while_read_only
 from crisisplan.core.http import client_address
 from crisisplan.links.models import PrivateLink, RateCounter, RateLimit
 
@@ -77,7 +78,11 @@ def check(request: HttpRequest, token: str | None) -> RateLimit | None:
         limits.append(RateLimit("link", token_hash, *settings.LINK_RATE_LIMIT_PER_LINK))
     cache = shared_cache()
     if cache is None:
-        return RateCounter.hit(*limits)
+        # A client must reach their plan's help even while the database is read-only
+        # (maintenance): the request is then not counted.
+        with skipped_while_read_only("link rate limits"):
+            return RateCounter.hit(*limits)
+        return None
     now = time.time()
     visitor = request.COOKIES.get(VISITOR_COOKIE)
     grant_key = _grant_key(visitor, token_hash) if visitor and token_hash else None

@@ -311,9 +311,10 @@ class LinkPageQuery:
         )
 
     # On PostgreSQL the query is prepared once per connection: planning a five-table
-    # join took several times as long as running it. (A pooler in front of PostgreSQL
-    # must keep a server connection per client connection, as PgBouncer's session mode
-    # does; Django's persistent connections want that anyway.)
+    # join took several times as long as running it. A prepared statement lives in one
+    # server connection, so behind a pooler in transaction mode (PgBouncer's
+    # pool_mode=transaction), where the next transaction may run on another, the
+    # setting DB_PREPARED_STATEMENTS=false sends the plain query instead.
     PREPARED = "crisisplan_link_page"
 
     def _prepare_once(self, cursor: Any) -> None:
@@ -348,7 +349,7 @@ class LinkPageQuery:
 
     def find(self, token_hash: str) -> PrivateLink | None:
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
                 self._prepare_once(cursor)
                 cursor.execute(f"EXECUTE {self.PREPARED}(%s)", [token_hash])
             else:

@@ -10,6 +10,7 @@ import logging
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
-from crisisplan.links import gate, languages
+from crisisplan.links import gate, languages, recall
 from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
 from crisisplan.plans.display import plan_body_context
@@ -64,7 +65,7 @@ def private_headers(response: HttpResponse) -> HttpResponse:
 
 
 def client_page(
-    request: HttpRequest,
+    request: HttpRequest | None,
     template: str,
     context: dict[str, Any],
     *,
@@ -72,7 +73,9 @@ def client_page(
     status: int = 200,
 ) -> HttpResponse:
     """Render a page a client can reach: with the help of ``region_help`` (None: the
-    general numbers) at the top, and every date and time in that place's time zone."""
+    general numbers) at the top, and every date and time in that place's time zone.
+    ``request`` None: without context processors (a page that must not need the
+    database, not even for the visitor's session)."""
     zone = zoneinfo.ZoneInfo(region_help.timezone if region_help else "UTC")
     with timezone.override(zone):
         return render(
@@ -83,6 +86,8 @@ def client_page(
                 "region_help": region_help,
                 "time_zone": zone.key,
                 "time_zone_name": zone_label(zone.key),
+                # The switch names each language in itself, never translated.
+                "languages": settings.LANGUAGES,
             },
             status=status,
         )
@@ -96,8 +101,24 @@ def zone_label(zone: str) -> str:
 def _link_help(link: PrivateLink | None) -> RegionHelp | None:
     """The help for a link's client's region on the pages before the plan is open: with
     the plan's hides (a hidden line never shows on any of the client's pages) but not
-    its pins (see Plan.directory_help); None for an unknown link."""
-    return link.plan.directory_help(pins=False) if link is not None else None
+    its pins (see Plan.directory_help).
+
+    None (the general help) for an unknown link, and for a revoked or replaced one:
+    those answer exactly like a token never issued, so whoever holds an old URL learns
+    neither that it was real nor where its client lives. An expired link keeps its
+    region's numbers (README, "Private links": its likeliest holder is the client)."""
+    if link is None or link.revoked_at is not None:
+        return None
+    return link.plan.directory_help(pins=False)
+
+
+def _find(token: str) -> PrivateLink | None:
+    """PrivateLink.find, noting the link's region in this process's memory for a moment
+    the database cannot answer (crisisplan/links/recall.py)."""
+    link = PrivateLink.find(token)
+    if link is not None:
+        recall.remember(link)
+    return link
 
 
 def help_for_path(request: HttpRequest) -> RegionHelp | None:
@@ -105,14 +126,14 @@ def help_for_path(request: HttpRequest) -> RegionHelp | None:
     pages that answer before any view runs: a refused form), in the link's language."""
     if not request.path.startswith("/p/"):
         return None
-    link = PrivateLink.find(request.path.removeprefix("/p/").split("/", 1)[0])
+    link = _find(request.path.removeprefix("/p/").split("/", 1)[0])
     languages.activate_for(request, link)
     return _link_help(link)
 
 
 def _too_many(request: HttpRequest, retry_after: int, token: str | None) -> HttpResponse:
     # The link's own region where the token names one: one indexed lookup, no more.
-    link = PrivateLink.find(token) if token else None
+    link = _find(token) if token else None
     languages.activate_for(request, link)
     response = client_page(
         request, "links/public/too_many.html", {}, region_help=_link_help(link), status=429
@@ -125,8 +146,9 @@ def _usable_link(
     request: HttpRequest, token: str
 ) -> tuple[PrivateLink | None, HttpResponse | None]:
     """(link, None) for a usable link; otherwise (None, the response to send): one 404
-    page for unknown, expired and revoked links alike."""
-    link = PrivateLink.find(token)
+    page for unknown, expired and revoked links alike (an expired one with its region's
+    help, see _link_help)."""
+    link = _find(token)
     languages.activate_for(request, link)
     if link is None or not link.is_usable():
         return None, _link_gone(request, link)
@@ -138,6 +160,23 @@ def _link_gone(request: HttpRequest, link: PrivateLink | None) -> HttpResponse:
     return client_page(
         request, "links/public/gone.html", {}, region_help=_link_help(link), status=404
     )
+
+
+def unavailable(request: HttpRequest, retry_after: int, request_id: str = "") -> HttpResponse:
+    """A link page the database could not answer (crisisplan/errors.py): 503 with
+    Retry-After, and the help of the link's region as this process remembers it
+    (crisisplan/links/recall.py), else the general numbers. No query, not even the
+    visitor's session. A plan kept on the phone is shown instead by its service worker,
+    which answers any 5xx of the link's pages with it (static/js/sw.js)."""
+    response = client_page(
+        None,
+        "links/public/unavailable.html",
+        {"request_id": request_id},
+        region_help=recall.region_help_for_path(request.path),
+        status=503,
+    )
+    response["Retry-After"] = str(retry_after)
+    return private_headers(response)
 
 
 @private_link_page

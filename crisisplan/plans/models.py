@@ -263,6 +263,7 @@ class Plan(models.Model):
         note: str = "",
         *,
         restored_from: int | None = None,
+        key: uuid.UUID | None = None,
     ) -> PlanVersion:
         """Append a version with ``content``, refusing a stale ``base_number``.
 
@@ -271,6 +272,13 @@ class Plan(models.Model):
         where the database has no row locks (SQLite serialises writers anyway).
         ``base_number=None`` skips the check (a restore appends to whatever is latest).
         Raises StaleVersion; nothing is written then.
+
+        ``key``: the editor form's idempotency key. The same form posted again (a double
+        click, a retry after a timeout that did save) finds the version its first post
+        made, under the same lock, and returns it with ``repeated`` set: one version, not
+        two. A key that made a version of other content (text typed after a save that
+        seemed to fail) does not count: that save is checked like any other (and, being
+        based on the version before, is refused as stale with the text kept).
         """
 
         try:
@@ -280,6 +288,15 @@ class Plan(models.Model):
                     self.pk = plan.pk
                     self._state.adding = False
                 locked = Plan.objects.select_for_update().get(pk=self.pk)
+                if key is not None:
+                    earlier = self.versions.filter(save_key=key).first()
+                    if earlier is not None:
+                        earlier.plan = self
+                        if earlier.change_note == note and PlanContent(earlier.content) == content:
+                            earlier.repeated = True
+                            self.current_number = locked.current_number
+                            return earlier
+                        key = None
                 if base_number is not None and locked.current_number != base_number:
                     raise self._stale(base_number, locked.current_number)
                 version = PlanVersion(
@@ -289,6 +306,7 @@ class Plan(models.Model):
                     change_note=note,
                     author=author,
                     restored_from=restored_from,
+                    save_key=key,
                 )
                 version.save(force_insert=True)
                 self.current_number = version.number
@@ -418,6 +436,12 @@ class PlanVersion(encryption.EncryptedModel):
     # The number of the version this one restored, if it is a restore.
     restored_from = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The idempotency key of the editor form that saved it (Plan.save_version): the same
+    # form posted twice makes one version. A random UUID, nothing about the client.
+    save_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    # Set by Plan.save_version on a version it found rather than made (a repeated post).
+    repeated = False
 
     class Meta:
         verbose_name = "plan version"
@@ -426,6 +450,12 @@ class PlanVersion(encryption.EncryptedModel):
             # Also serves plan.versions.filter(number=...) and the version list's order.
             models.UniqueConstraint(
                 fields=["plan", "number"], name="crisisplan_planversion_unique_number"
+            ),
+            # Serves save_version's look-up of a repeated post; one version per form post.
+            models.UniqueConstraint(
+                fields=["plan", "save_key"],
+                condition=models.Q(save_key__isnull=False),
+                name="crisisplan_planversion_unique_save_key",
             ),
         ]
 

@@ -933,6 +933,40 @@ class EditorState:
         return RowView(index, number, fields, error)
 
 
+def typed_text(post: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """What an editor POST holds, section by section in the editor's own titles and
+    labels, rows in the order sent, blanks left out: for the page that answers a save
+    that failed (crisisplan.core.http.typed_text_on_failure). Pure: no database."""
+    editor = EditorState.from_post(post)
+    groups = []
+    for section in SECTIONS:
+        lines = []
+        for part in section.parts:
+            if part.many:
+                for row in editor.rows[part.key]:
+                    filled = [(f, row[f.key]) for f in part.fields if row[f.key]]
+                    if len(part.fields) == 1:
+                        lines += [value for _f, value in filled]
+                    else:
+                        lines.append(" · ".join(_typed(f, value) for f, value in filled))
+            else:
+                record = editor.records[part.key]
+                prefix = f"{part.label}, " if len(section.parts) > 1 else ""
+                lines += [prefix + _typed(f, record[f.key]) for f in part.fields if record[f.key]]
+        if lines:
+            groups.append((f"{section.number}. {section.title}", lines))
+    note = _clean_str(post.get("change_note"))
+    if note:
+        groups.append((gettext("Change note"), [note]))
+    return groups
+
+
+def _typed(f: Field, value: str) -> str:
+    if f.kind == "tick":
+        return str(f.label)
+    return f"{f.label}: {choice_label(f, value) if f.kind == 'choice' else value}"
+
+
 def _field_error(f: Field, value: str) -> str:
     if len(value) > f.max_length:
         return gettext(

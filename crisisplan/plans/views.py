@@ -17,13 +17,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import FollowUp
-from crisisplan.core.http import decryption_failures_shown, keeps_unsaved_work
+from crisisplan.core.http import (
+    decryption_failures_shown,
+    keeps_unsaved_work,
+    typed_text_on_failure,
+)
 from crisisplan.core.models import UNSAVED_WORK_RESTORED
 from crisisplan.plans.access import get_plan_for_user, get_version_for_user
 from crisisplan.plans.display import page_context, plan_body_context, record_info
 from crisisplan.plans.forms import ChangeNoteForm, CompareForm, NextReviewForm
 from crisisplan.plans.models import Plan, PlanVersion, StaleVersion
-from crisisplan.plans.sections import EditorState, PlanContent, changed_sections
+from crisisplan.plans.sections import EditorState, PlanContent, changed_sections, typed_text
 
 VERSIONS_PER_PAGE = 25
 
@@ -85,6 +89,9 @@ def _render_editor(
         % {"country": country},
         directory_query=search or "",
         directory_results=results,
+        # A fresh idempotency key each time the form is shown: posting this form twice
+        # makes one version (Plan.save_version).
+        save_key=uuid.uuid4(),
     )
     return render(request, "plans/editor.html", context, status=status)
 
@@ -110,6 +117,13 @@ def directory_search(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse
     )
 
 
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return None
+
+
 def _int_or(value: str | None, default: int) -> int:
     try:
         return int(value or "")
@@ -121,6 +135,7 @@ def _int_or(value: str | None, default: int) -> int:
 @require_http_methods(["GET", "POST"])
 @decryption_failures_shown
 @keeps_unsaved_work
+@typed_text_on_failure(typed_text)
 def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
     latest = plan.latest_version()
@@ -195,14 +210,19 @@ def plan_edit(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
             )
         return redirect("plans:edit", client_pk=plan.client.pk)
     follow_ups: list[FollowUp] = []
+    key = _uuid_or_none(data.get("save_key"))
     try:
         with transaction.atomic():
-            version = plan.save_version(request.user, editor.content, base, note)
-            plan.choose_directory(offered, shown, request.user)
-            if publish:
-                follow_ups = plan.publish(version, request.user)
+            version = plan.save_version(request.user, editor.content, base, note, key=key)
+            if not version.repeated:
+                plan.choose_directory(offered, shown, request.user)
+                if publish:
+                    follow_ups = plan.publish(version, request.user)
     except StaleVersion as stale:
         return render_again(base_version=stale.current.number, stale=stale, status=409)
+    if version.repeated:  # the same form posted again: answer as the first post did
+        plan.refresh_from_db(fields=["published_version", "published_at"])
+        publish = plan.published_version_id == version.pk
     if publish:
         message = _(
             "Saved as version %(number)s and published: the client's link shows it from now on."

@@ -164,3 +164,28 @@ def test_security_headers(client: Client, db: None, path: str) -> None:
     csp = response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
+
+
+def test_behind_the_proxy_failures_count_per_client_address_not_the_proxys(
+    client: Client, alice: User, bob: User, settings: Any
+) -> None:
+    """Behind a TLS proxy every request comes from the proxy's address: the lockout reads
+    the client's address from the proxy's X-Forwarded-For entry (the last one, which the
+    proxy wrote), so one client's failures do not lock everyone out, and a client cannot
+    escape its own lockout by sending the header itself."""
+    settings.BEHIND_TLS_PROXY = True
+
+    def attempt(email: str, password: str, forwarded: str) -> Any:
+        return Client().post(
+            reverse("login"),
+            {"username": email, "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attempt(f"someone{n}@example.com", "guess", "198.51.100.7")
+    # Another client behind the same proxy still logs in.
+    assert attempt("bob@example.com", PASSWORD, "198.51.100.8").status_code == 302
+    # The locked client, pretending to be someone else in its own header, is still locked.
+    assert attempt("alice@example.com", PASSWORD, "203.0.113.1, 198.51.100.7").status_code == 429

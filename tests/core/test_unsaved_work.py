@@ -177,7 +177,10 @@ def test_pages_with_a_form_carry_the_warning_and_its_timings(
     alice_client: Client, plan: Plan, settings: Any
 ) -> None:
     page = alice_client.get(edit_url(plan)).content.decode()
-    assert '<form method="post" class="plan-editor" novalidate data-unsaved-work>' in page
+    assert (
+        '<form method="post" class="plan-editor" novalidate data-unsaved-work data-save-in-place>'
+        in page
+    )
     assert f'data-session-idle="{settings.SESSION_IDLE_MINUTES * 60}"' in page
     assert "Stay signed in" in page and 'id="session-warning"' in page
     assert "session-warning" not in Client().get(reverse("login")).content.decode()

@@ -105,15 +105,25 @@ def test_landing_pin_paused_plan_gone_and_unreadable_pages_show_both(
     pin_page = HttpClient().get(pin_path).content.decode()
     assert 'name="pin"' in pin_page
     assert_both_kinds_of_help(pin_page)
+    # The replaced link answers like an unknown token: the general help, both kinds.
     gone = HttpClient().get(path)
     assert gone.status_code == 404
-    assert_both_kinds_of_help(gone.content.decode())
+    bar = help_bar(gone.content.decode())
+    assert 'class="help-call help-talk" href="https://findahelpline.com"' in bar
+    assert 'class="help-call help-danger help-general"' in bar
     PrivateLink.objects.filter(revoked_at__isnull=True).update(
         locked_until=timezone.now() + timedelta(minutes=10)
     )
     paused = HttpClient().get(pin_path).content.decode()
     assert "paused" in paused
     assert_both_kinds_of_help(paused)
+    # An expired link keeps its region's help (README: the documented trade-off).
+    PrivateLink.objects.filter(revoked_at__isnull=True).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    expired = HttpClient().get(pin_path)
+    assert expired.status_code == 404
+    assert_both_kinds_of_help(expired.content.decode())
 
     # A plan that cannot be decrypted ("cannot be shown").
     _token, path = issue(plan)

@@ -192,7 +192,6 @@ def test_every_client_page_has_the_switch(alice: Any) -> None:
     pages["plan"] = browser.get(reverse("links:plan", args=[token]))
     pages["elsewhere"] = browser.get(reverse("links:plan", args=[token]) + "?country=FR")
     pages["unknown"] = HttpClient().get("/p/not-a-token/")
-    plan.client.therapist.is_active  # noqa: B018
     PrivateLink.objects.update(revoked_at=datetime(2026, 1, 1, tzinfo=UTC))
     pages["revoked"] = HttpClient().get(path)
     for name, response in pages.items():
@@ -263,7 +262,7 @@ def test_directory_names_stay_kind_labels_and_countries_are_translated(alice: An
     make_service("Embrace LifeLine", country="LB", phone="1564")
     make_service("Police", country="LB", kind="emergency", phone="112")
     plan = published(alice, country="LB", subdivision="", language="ar")
-    token, path = link_path(plan)
+    _token, path = link_path(plan)
     browser = HttpClient()
     html = browser.get(path).content.decode()
     assert "Embrace LifeLine" in html  # a service's own name, as it is

@@ -396,20 +396,94 @@ def test_unknown_and_malformed_tokens_get_the_same_404(
     assert "findahelpline.com" in html
 
 
-def test_expired_and_revoked_links_answer_like_unknown_ones_with_the_region(
-    plan: Plan, client: HttpClient
+def test_an_expired_link_that_was_never_revoked_is_dead(plan: Plan) -> None:
+    """Expiry on its own (no revoke, no second issue()): 404 on GET and POST, and for a
+    browser that opened the plan before the link expired, its plan and copy too."""
+    path = issue(plan)
+    browser = HttpClient()
+    assert open_plan(browser, path).status_code == 200
+    link = PrivateLink.objects.get()
+    PrivateLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    link.refresh_from_db()
+    assert link.revoked_at is None and link.status == PrivateLink.Status.EXPIRED
+    for visitor in (browser, HttpClient()):
+        for response in (
+            visitor.get(path),
+            visitor.post(path),
+            visitor.get(path + "plan/"),
+            visitor.get(path + "plan/copy/"),
+        ):
+            assert response.status_code == 404
+            page = response.content.decode()
+            assert "This link does not work" in page
+            assert "Robin" not in page and "warning_signs" not in page
+            # The documented trade-off: an expired link keeps its region's numbers.
+            assert 'href="tel:999"' in page
+    assert LinkOpen.objects.count() == 1  # the open before it expired, no other
+
+
+def _unknown_token_like(token: str) -> str:
+    """Another well-formed token, never issued."""
+    return ("B" if token[0] != "B" else "C") + token[1:]
+
+
+def _comparable(response: Any) -> tuple[int, bytes, list[tuple[str, str]]]:
+    headers = sorted(
+        (k, v) for k, v in response.headers.items() if k.lower() not in ("date", "x-request-id")
+    )
+    return response.status_code, response.content, headers
+
+
+def test_revoked_and_replaced_links_answer_exactly_like_an_unknown_token(plan: Plan) -> None:
+    """Whoever holds an old URL learns nothing from it: not that it was real, not the
+    region of its client. Byte for byte the answer to a token never issued."""
+    revoked_link, revoked = PrivateLink.issue(plan, None)
+    revoked_link.revoke(None)
+    _replaced_link, replaced = PrivateLink.issue(plan, None)
+    PrivateLink.issue(plan, None)  # replaces the one before
+    for token in (revoked, replaced):
+        for suffix, method in (("", "get"), ("", "post"), ("plan/", "get"), ("plan/copy/", "get")):
+            dead = getattr(HttpClient(), method)(f"/p/{token}/{suffix}")
+            unknown = getattr(HttpClient(), method)(f"/p/{_unknown_token_like(token)}/{suffix}")
+            assert dead.status_code == 404
+            assert _comparable(dead) == _comparable(unknown)
+            assert "Samaritans" not in dead.content.decode()  # not the region's help
+            assert "help-general" in dead.content.decode()  # but the general help
+
+
+def test_a_refused_form_and_the_rate_limit_on_a_revoked_link_name_no_region(
+    plan: Plan, settings: Any
 ) -> None:
-    expired = issue(plan, days=1)
-    PrivateLink.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
-    revoked = issue(plan)
-    PrivateLink.objects.current().get().revoke(None)
-    for path in (expired, revoked):
-        response = client.get(path)
-        assert response.status_code == 404
-        assert "This link does not work" in response.content.decode()
-        assert 'href="tel:999"' in response.content.decode()  # the region's number
-        assert "Robin" not in response.content.decode()
-        assert client.post(path).status_code == 404
+    link, token = PrivateLink.issue(plan, None)
+    link.revoke(None)
+    refused = HttpClient(enforce_csrf_checks=True).post(f"/p/{token}/")
+    assert refused.status_code == 403
+    assert "Samaritans" not in refused.content.decode()
+    assert "help-general" in refused.content.decode()
+    settings.LINK_RATE_LIMIT_PER_LINK = (1, 3600)
+    HttpClient().get(f"/p/{token}/")
+    too_many = HttpClient().get(f"/p/{token}/")
+    assert too_many.status_code == 429
+    assert "Samaritans" not in too_many.content.decode()
+    assert "help-general" in too_many.content.decode()
+
+
+def test_a_token_is_found_by_its_whole_hash_only(plan: Plan) -> None:
+    """The stored hash of another link shares all but its last characters with this
+    token's hash: no match. (A lookup by a prefix of the hash would find it.)"""
+    _link, token = PrivateLink.issue(plan, None)
+    PrivateLink.objects.all().delete()
+    digest = PrivateLink.hash_token(token)
+    other_plan = make_plan(make_client(plan.client.therapist, country="GB"), full_content(1))
+    near, _ = PrivateLink.issue(other_plan, None)
+    last = "0" if digest[-1] != "0" else "1"
+    PrivateLink.objects.filter(pk=near.pk).update(token_hash=digest[:-1] + last)
+    assert PrivateLink.find(token) is None
+    response = HttpClient().get(f"/p/{token}/")
+    assert response.status_code == 404
+    # ... and the link whose hash it is still works.
+    PrivateLink.objects.filter(pk=near.pk).update(token_hash=digest)
+    assert PrivateLink.find(token).pk == near.pk
 
 
 # --- rate limits ------------------------------------------------------------------------

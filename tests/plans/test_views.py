@@ -470,3 +470,20 @@ def test_version_history_is_paginated(alice: Any, alice_client: HttpClient) -> N
     oldest = alice_client.get(url("versions", record), {"page": "3"}).content.decode()
     assert "note 1<" in oldest and "Newer versions" in oldest and "Older versions" not in oldest
     assert plan.current_number == 60
+
+
+def test_publishing_an_older_version_publishes_that_one(
+    alice_client: HttpClient, record: Any, alice: Any
+) -> None:
+    """Version 1 published while version 2 exists: the chosen one, not the latest, and
+    the audit log says so."""
+    plan = make_plan(record, full_content(1), full_content(2))
+    assert plan.current_number == 2 and plan.published_version is None
+    response = alice_client.post(url("publish", record, 1))
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.published_version.number == 1
+    assert plan.published_version == plan.version(1)
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.PUBLISH).get()
+    assert event.client_id == record.pk and event.actor == alice
+    assert event.detail["version"] == 1

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 
-from crisisplan.settings import LOGGING
+from crisisplan.requestlog import PlainFormatter
 from tests.factory import editor_form_data as form_data
 from tests.factory import full_content, make_client
 
@@ -27,7 +27,7 @@ def drop_table(model_table: str) -> None:
 
 def log_text(caplog: pytest.LogCaptureFixture) -> str:
     """The records as our console handler would write them (message and traceback)."""
-    formatter = logging.Formatter(LOGGING["formatters"]["plain"]["format"])
+    formatter = PlainFormatter()
     return "\n".join(formatter.format(record) for record in caplog.records)
 
 
@@ -68,7 +68,12 @@ def test_a_failing_plan_save_logs_none_of_the_typed_text(
     drop_table("crisisplan_planversion")
     with caplog.at_level(logging.INFO):
         response = http.post(f"/clients/{record.pk}/plan/", data)
-    assert_plain_500(response)
+    # The page shows the typed text back, read-only and not stored (issue 19)...
+    assert response.status_code == 500
+    assert response["Cache-Control"] == "no-store"
+    body = response.content.decode()
+    assert "Traceback" not in body and f"{CANARY} note" in body
+    # ...and the log holds none of it.
     logged = log_text(caplog)
     assert "Internal Server Error" in logged
     assert CANARY not in logged

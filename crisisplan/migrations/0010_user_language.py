@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crisisplan', '0008_audit_emergency_actions'),
+        ('crisisplan', '0009_plan_version_save_key'),
     ]
 
     operations = [
