@@ -6,13 +6,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite lint format check-migrations bench clean
+.PHONY: help run test test-sqlite lint format check-migrations bench faults deploy-check clean messages compile-messages gettext
 
 help:
 	@echo "make run     set up (first time) and serve the app on http://127.0.0.1:8000"
 	@echo "make test    lint, migration check and the whole test suite on PostgreSQL"
 	@echo "make bench   load-test the pages people wait on (see README)"
+	@echo "make deploy-check  run deploy/ for real: Caddy, two gunicorns, PostgreSQL, backups"
 	@echo "make format  reformat the code with ruff"
+	@echo "make messages  update the catalogues (locale/*/LC_MESSAGES/*.po) from the code"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -31,7 +33,33 @@ $(STAMP): pyproject.toml
 	  echo "ENCRYPTION_KEYS=$$(ENV_FILE= DEBUG=true $(PY) manage.py generate_encryption_key)"; \
 	} > .env.tmp && mv .env.tmp .env
 
-run: $(STAMP) .env
+# Languages (README, "Languages"). The catalogues (.po) are in git; their compiled form
+# (.mo) is built here, by Django's compilemessages (gettext's msgfmt), and never committed.
+MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=build
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+gettext:
+	@if ! command -v msgfmt >/dev/null; then \
+	  echo "Installing gettext from Debian packages (compiles the translations)."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	fi
+
+compile-messages: $(MO_FILES)
+
+locale/%.mo: locale/%.po | gettext $(STAMP)
+	ENV_FILE= DEBUG=true $(PY) manage.py compilemessages -v 0 $(MAKEMESSAGES_IGNORE) \
+	  --locale $(word 2,$(subst /, ,$<))
+
+# After changing strings: every language's catalogues, new strings added, old ones kept
+# as obsolete out of the way (translators then translate the new and fuzzy entries).
+messages: $(STAMP) | gettext
+	ENV_FILE= DEBUG=true $(PY) manage.py makemessages --all --no-obsolete $(MAKEMESSAGES_IGNORE)
+	ENV_FILE= DEBUG=true $(PY) manage.py makemessages --all --no-obsolete -d djangojs \
+	  $(MAKEMESSAGES_IGNORE)
+
+run: $(STAMP) .env compile-messages
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py collectstatic --noinput -v 0
@@ -54,10 +82,10 @@ check-migrations: $(STAMP)
 
 # The suite runs against PostgreSQL: DATABASE_URL if set, else the local server, else a
 # throwaway cluster (scripts/with_postgres.sh).
-test: lint check-migrations
+test: lint check-migrations compile-messages
 	scripts/with_postgres.sh $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) compile-messages
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The benchmark (BENCHMARKS.md): its own PostgreSQL database (crisisplan_bench),
@@ -76,5 +104,24 @@ bench: $(STAMP)
 	fi
 	$(PY) -m bench $(BENCH_ARGS)
 
+# The fault drills (README "Faults"): a PostgreSQL cluster of their own, gunicorn.
+faults: $(STAMP)
+	$(PY) -m bench.faults $(FAULTS_ARGS)
+
+# The recipe of deploy/ run for real (README, "Deploying"): Caddy (tls internal) in front
+# of two gunicorn instances on a PostgreSQL database of its own (the name of
+# DATABASE_URL's database + _deploy), the backup and restore drill, and PgBouncer in
+# transaction mode. Caddy, PgBouncer and the PostgreSQL client tools come from Debian
+# packages, installed here if missing.
+deploy-check: $(STAMP) compile-messages
+	@if ! command -v caddy >/dev/null || ! command -v pg_dump >/dev/null \
+	    || ! test -x /usr/sbin/pgbouncer; then \
+	  echo "Installing caddy, pgbouncer and postgresql-client from Debian packages for the check."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq caddy pgbouncer postgresql-client >/dev/null; \
+	fi
+	DEPLOY_CHECK=1 scripts/with_postgres.sh $(VENV)/bin/pytest tests/deploy $(PYTEST_ARGS)
+
 clean:
 	rm -rf var/static var/test-artifacts
+	rm -f $(MO_FILES)

@@ -29,6 +29,28 @@ TEST_KEYS = (
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """The catalogues compiled as `make test` does, when a .po is newer than its .mo (a
+    run of pytest alone after a translation changed)."""
+    from django.core.management import call_command
+
+    catalogues = Path(__file__).resolve().parent / "locale"
+    stale = [
+        po
+        for po in catalogues.glob("*/LC_MESSAGES/*.po")
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        call_command(
+            "compilemessages",
+            verbosity=0,
+            locale=sorted({po.parts[-3] for po in stale}),
+            ignore_patterns=[".venv", "var", "bench", "tests", "build"],
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _collected_static(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Collect static files once, so hashed names resolve as they do in production.
 

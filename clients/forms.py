@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core.validators import validate_email
 from django.utils import timezone as tz
 from django.utils.translation import gettext_lazy as _
@@ -27,8 +28,10 @@ def clean_phone_number(value: str, region: str | None) -> str:
         number = None
     if number is None or not phonenumbers.is_possible_number(number):
         raise forms.ValidationError(
-            "This does not look like a phone number; include the country code, "
-            "e.g. +44 20 7946 0000."
+            _(
+                "This does not look like a phone number; include the country code, "
+                "e.g. +44 20 7946 0000."
+            )
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
@@ -50,7 +53,7 @@ class ClientForm(PlacePicker, EncryptedModelFormMixin, forms.ModelForm):
             "the client's plan shows."
         ),
     )
-    timezone = forms.ChoiceField(label="Time zone", choices=(), required=False)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=(), required=False)
 
     class Meta:
         model = Client
@@ -66,6 +69,7 @@ class ClientForm(PlacePicker, EncryptedModelFormMixin, forms.ModelForm):
             "street_address",
             "timezone",
             "preferred_language",
+            "language",
             "emergency_contact_name",
             "emergency_contact_relationship",
             "emergency_contact_phone",
@@ -90,14 +94,14 @@ class ClientForm(PlacePicker, EncryptedModelFormMixin, forms.ModelForm):
         }
 
     sections: ClassVar = (
-        ("About the client", ("preferred_name", "full_name", "date_of_birth", "phone", "email")),
+        (_("About the client"), ("preferred_name", "full_name", "date_of_birth", "phone", "email")),
         (
-            "Where the client usually is during sessions",
+            _("Where the client usually is during sessions"),
             ("country", "subdivision", "city", "street_address", "timezone"),
         ),
-        ("Language", ("preferred_language",)),
+        (_("Language"), ("preferred_language", "language")),
         (
-            "Emergency contact",
+            _("Emergency contact"),
             (
                 "emergency_contact_name",
                 "emergency_contact_relationship",
@@ -106,14 +110,20 @@ class ClientForm(PlacePicker, EncryptedModelFormMixin, forms.ModelForm):
                 "emergency_contact_consent_date",
             ),
         ),
-        ("Care", ("other_providers", "notes")),
+        (_("Care"), ("other_providers", "notes")),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
+        self.fields["language"] = forms.ChoiceField(
+            label=self.fields["language"].label,
+            help_text=self.fields["language"].help_text,
+            choices=[("", _("Automatic")), *settings.LANGUAGES],
+            required=False,
+        )
         for name in ("phone", "emergency_contact_phone"):
-            self.fields[name].help_text = "With the country code, e.g. +44 20 7946 0000."
+            self.fields[name].help_text = _("With the country code, e.g. +44 20 7946 0000.")
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in self.sections]
@@ -140,9 +150,9 @@ class ClientForm(PlacePicker, EncryptedModelFormMixin, forms.ModelForm):
 
 class DeleteClientForm(forms.Form):
     confirm = forms.BooleanField(
-        label="I understand that this client's record is destroyed for good.",
+        label=_("I understand that this client's record is destroyed for good."),
         required=True,
-        error_messages={"required": "Tick the box to confirm the deletion."},
+        error_messages={"required": _("Tick the box to confirm the deletion.")},
     )
 
 

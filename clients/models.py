@@ -22,7 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from clients import hooks
-from crisisplan.core import blindindex
+from crisisplan.core import blindindex, languages
 from crisisplan.core.encryption import (
     EncryptedBooleanField,
     EncryptedDateField,
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 def example_subdivision(country: str) -> str:
     found = pycountry.subdivisions.get(country_code=country) or []
     codes = sorted(s.code for s in found)[:2]
-    return " or ".join(codes) if codes else f"{country or 'XX'}-..."
+    return str(_(" or ")).join(codes) if codes else f"{country or 'XX'}-..."
 
 
 def validate_place(country: str, subdivision: str) -> None:
@@ -54,18 +54,21 @@ def validate_place(country: str, subdivision: str) -> None:
     try:
         validate_country(country)
     except ValidationError:
-        raise ValidationError({"country": "Choose a country from the list."}) from None
+        raise ValidationError({"country": _("Choose a country from the list.")}) from None
     try:
         validate_subdivision(subdivision, country)
     except ValidationError as exc:
-        problem = (
-            "is not an ISO 3166-2 region code; codes look like"
+        values = {
+            "code": subdivision,
+            "country": country_name(country),
+            "examples": example_subdivision(country),
+        }
+        message = (
+            _("%(code)s is not an ISO 3166-2 region code; codes look like %(examples)s.")
             if exc.code == "unknown_subdivision"
-            else f"is not a region of {country_name(country)}; its regions look like"
+            else _("%(code)s is not a region of %(country)s; its regions look like %(examples)s.")
         )
-        raise ValidationError(
-            {"subdivision": f"{subdivision} {problem} {example_subdivision(country)}."}
-        ) from None
+        raise ValidationError({"subdivision": message % values}) from None
 
 
 class ClientQuerySet(models.QuerySet["Client"]):
@@ -147,42 +150,58 @@ class Client(EncryptedModel):
     )
 
     preferred_name = EncryptedTextField(
-        "preferred name", max_length=100, help_text="What the client likes to be called."
+        _("preferred name"), max_length=100, help_text=_("What the client likes to be called.")
     )
-    full_name = EncryptedTextField("full name", max_length=200, blank=True)
-    date_of_birth = EncryptedDateField("date of birth", blank=True)
-    phone = EncryptedTextField("phone", max_length=40, blank=True)
-    email = EncryptedTextField("email", max_length=254, blank=True)
+    full_name = EncryptedTextField(_("full name"), max_length=200, blank=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
+    email = EncryptedTextField(_("email"), max_length=254, blank=True)
 
     # Where the client usually is during online sessions. The ISO codes are plaintext:
     # the directory of emergency services is looked up by them.
-    country = models.CharField("country", max_length=2, help_text="ISO 3166-1 alpha-2 code.")
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code."))
     subdivision = models.CharField(
-        "region",
+        _("region"),
         max_length=6,
         blank=True,
-        help_text="ISO 3166-2 code of the state, province or region, e.g. US-CA or GB-ENG.",
+        help_text=_("ISO 3166-2 code of the state, province or region, e.g. US-CA or GB-ENG."),
     )
-    street_address = EncryptedTextField("street address", max_length=300, blank=True)
-    city = EncryptedTextField("city", max_length=100, blank=True)
-    timezone = EncryptedTextField("time zone", max_length=64, blank=True)
-    preferred_language = EncryptedTextField("preferred language", max_length=100, blank=True)
+    street_address = EncryptedTextField(_("street address"), max_length=300, blank=True)
+    city = EncryptedTextField(_("city"), max_length=100, blank=True)
+    timezone = EncryptedTextField(_("time zone"), max_length=64, blank=True)
+    preferred_language = EncryptedTextField(_("preferred language"), max_length=100, blank=True)
+    # The language the client's pages (the private link) open in; plaintext, like the
+    # country: every client page reads it without decrypting anything. Set on the first
+    # save from the preferred language or the region (crisisplan.core.languages); the
+    # client can switch on the pages themselves.
+    language = models.CharField(
+        _("language of the client's pages"),
+        max_length=8,
+        blank=True,
+        help_text=_(
+            "The private link's pages open in this language; the client can switch on "
+            "every page. Left on automatic: the preferred language above if it names one "
+            "of these, else the country's."
+        ),
+    )
 
-    emergency_contact_name = EncryptedTextField("name", max_length=200, blank=True)
-    emergency_contact_relationship = EncryptedTextField("relationship", max_length=100, blank=True)
-    emergency_contact_phone = EncryptedTextField("phone", max_length=40, blank=True)
-    emergency_contact_consent = EncryptedBooleanField(
-        "the client consented to this person being contacted in a crisis", blank=True
+    emergency_contact_name = EncryptedTextField(_("name"), max_length=200, blank=True)
+    emergency_contact_relationship = EncryptedTextField(
+        _("relationship"), max_length=100, blank=True
     )
-    emergency_contact_consent_date = EncryptedDateField("date of consent", blank=True)
+    emergency_contact_phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
+    emergency_contact_consent = EncryptedBooleanField(
+        _("the client consented to this person being contacted in a crisis"), blank=True
+    )
+    emergency_contact_consent_date = EncryptedDateField(_("date of consent"), blank=True)
 
     other_providers = EncryptedTextField(
-        "other treating providers",
+        _("other treating providers"),
         max_length=4000,
         blank=True,
-        help_text="Psychiatrist, GP, other services: names and how to reach them.",
+        help_text=_("Psychiatrist, GP, other services: names and how to reach them."),
     )
-    notes = EncryptedTextField("notes", max_length=10000, blank=True)
+    notes = EncryptedTextField(_("notes"), max_length=10000, blank=True)
 
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=tz.now, editable=False)
@@ -252,6 +271,13 @@ class Client(EncryptedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
+        if not self.language and (update_fields is None or "preferred_language" in update_fields):
+            # "Automatic": chosen now, from what the record says, and kept.
+            self.language = languages.default_for(
+                self.preferred_language, self.country, self.subdivision
+            )
+            if update_fields is not None:
+                kwargs["update_fields"] = update_fields = [*update_fields, "language"]
         names_changed = update_fields is None or bool(set(update_fields) & set(self.NAME_FIELDS))
         with transaction.atomic():
             if self._state.adding and self.data_key_id is None:
@@ -274,6 +300,9 @@ class Client(EncryptedModel):
         # skips when its own field already said so: one message, not two.
         if self.country:
             validate_place(self.country, self.subdivision)
+        # No choices on the field (a new language needs no migration): checked here.
+        if self.language and languages.supported(self.language) != self.language:
+            raise ValidationError({"language": _("Choose a language from the list.")})
 
     # -- display --
 
@@ -284,9 +313,19 @@ class Client(EncryptedModel):
         labels = []
         for name in names:
             if name in fields:
-                prefix = "emergency contact " if name.startswith("emergency_contact_") else ""
-                labels.append(prefix + str(fields[name].verbose_name))
+                label = str(fields[name].verbose_name)
+                if name.startswith("emergency_contact_"):
+                    label = _("emergency contact %(field)s") % {"field": label}
+                labels.append(str(label))
         return labels
+
+    @property
+    def page_language(self) -> str:
+        """The language the client's pages open in: the record's, else the region's
+        (a record saved before languages existed)."""
+        return languages.supported(self.language) or languages.for_place(
+            self.country, self.subdivision
+        )
 
     @property
     def is_archived(self) -> bool:

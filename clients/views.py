@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import hooks
@@ -95,7 +95,7 @@ def add(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ClientForm.Meta.fields}
         client = Client.objects.create_for(request.user, **fields)
-        messages.success(request, "Client added.")
+        messages.success(request, _("Client added."))
         return redirect("clients:detail", pk=client.pk)
     return render(request, "clients/form.html", {"form": form, "client": None})
 
@@ -126,7 +126,9 @@ def edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         client = form.save(commit=False)
         client.save_changes(request.user, list(form.changed_data))
-        messages.success(request, "Changes saved." if form.changed_data else "Nothing changed.")
+        messages.success(
+            request, _("Changes saved.") if form.changed_data else _("Nothing changed.")
+        )
         return redirect("clients:detail", pk=client.pk)
     return render(request, "clients/form.html", {"form": form, "client": client})
 
@@ -138,7 +140,7 @@ def archive(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     if not client.is_archived:
         client.archive(request.user)
-    messages.success(request, "Client archived. Find them under “Archived clients”.")
+    messages.success(request, _("Client archived. Find them under “Archived clients”."))
     return redirect("clients:detail", pk=client.pk)
 
 
@@ -149,7 +151,7 @@ def unarchive(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = get_client_for_user(request, pk)
     if client.is_archived:
         client.unarchive(request.user)
-    messages.success(request, "Client restored to your active clients.")
+    messages.success(request, _("Client restored to your active clients."))
     return redirect("clients:detail", pk=client.pk)
 
 
@@ -161,7 +163,7 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     form = DeleteClientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         client.destroy(request.user)
-        messages.success(request, "The client's record was destroyed.")
+        messages.success(request, _("The client's record was destroyed."))
         return redirect("clients:dashboard")
     return render(request, "clients/delete.html", {"client": client, "form": form})
 
@@ -169,8 +171,9 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 # What a plan event changed, in the therapist's words (the plan's own fields; a saved
 # version is named by its number).
 PLAN_FIELD_LABELS = {
-    "next_review_on": "plan's next review date",
-    "directory_services": "plan's directory services",
+    "next_review_on": gettext_lazy("plan's next review date"),
+    "reviewed_on": gettext_lazy("plan reviewed together with the client"),
+    "directory_services": gettext_lazy("plan's directory services"),
 }
 
 
@@ -180,7 +183,7 @@ def _event_labels(detail: dict[str, Any]) -> list[str]:
         PLAN_FIELD_LABELS[f] for f in fields if f in PLAN_FIELD_LABELS
     ]
     if isinstance(detail.get("version"), int):
-        labels.append(f"plan version {detail['version']}")
+        labels.append(_("plan version %(number)s") % {"number": detail["version"]})
     return labels
 
 

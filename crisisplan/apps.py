@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class AdminConfig(admin_apps.AdminConfig):
@@ -11,7 +12,7 @@ class AdminConfig(admin_apps.AdminConfig):
 
 class CrisisPlanConfig(AppConfig):
     name = "crisisplan"
-    verbose_name = "Crisis plans"
+    verbose_name = _("Crisis plans")
 
     def ready(self) -> None:
         # Every form text field refuses NUL and bidi controls (crisisplan.core.text).

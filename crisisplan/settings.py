@@ -79,10 +79,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The app server's requests never wait on a database that stopped answering.
+    "crisisplan.middleware.StalledQueryMiddleware",
     # /healthz for the proxy in front, before the HTTPS redirect and the host check.
     "crisisplan.health.HealthCheckMiddleware",
     # One log line per request, with its id (crisisplan/requestlog.py).
     "crisisplan.requestlog.RequestLogMiddleware",
+    # A moment after the database stalled, answer at once (503 with help).
+    "crisisplan.middleware.DatabasePauseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A NUL in the query string: a plain 400, before anything reads it.
     "crisisplan.middleware.NullCharacterMiddleware",
@@ -98,6 +102,7 @@ MIDDLEWARE = [
     "crisisplan.middleware.SessionTimeoutMiddleware",
     "crisisplan.middleware.TwoFactorMiddleware",
     "crisisplan.middleware.TimeZoneMiddleware",
+    "crisisplan.middleware.LanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
@@ -334,6 +339,15 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # --- i18n ---------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
+# The languages the pages come in (README, "Languages"): each has catalogues in
+# locale/<code>/LC_MESSAGES/ (django.po for pages and Python, djangojs.po for scripts).
+# A name is written in its own language, as the language switch shows it.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

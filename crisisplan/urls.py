@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from crisisplan import errors
 from crisisplan.core import views as account_views
@@ -30,6 +31,9 @@ urlpatterns = [
         account_views.password_reset_complete,
         name="password_reset_complete",
     ),
+    # The scripts' strings in the page's language (locale/*/LC_MESSAGES/djangojs.po),
+    # from our own origin like every script.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("", include("crisisplan.core.urls")),
     path("admin/", admin.site.urls),
     path("directory/", include("hotlines.urls")),

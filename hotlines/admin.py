@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from hotlines.csvio import ImportFailed, export_text, import_csv
@@ -41,7 +42,7 @@ def _compact(expression: Any) -> Any:
 
 
 class CountryFilter(admin.SimpleListFilter):
-    title = "country"
+    title = _("country")
     parameter_name = "country"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -56,7 +57,7 @@ class StaleFilter(admin.SimpleListFilter):
     """Verification, with "needs attention" as the list's default view: curators open
     the list on the work still to do. "All" is a choice of its own."""
 
-    title = "verification"
+    title = _("verification")
     parameter_name = "verification"
     DEFAULT = "todo"
 
@@ -64,9 +65,9 @@ class StaleFilter(admin.SimpleListFilter):
         days = STALE_AFTER.days
         return [
             ("todo", _("Needs attention (stale, never verified or flagged for review)")),
-            ("stale", f"Stale (not verified for {days} days, or never)"),
-            ("never", "Never verified"),
-            ("fresh", f"Verified in the last {days} days"),
+            ("stale", _("Stale (not verified for %(days)s days, or never)") % {"days": days}),
+            ("never", _("Never verified")),
+            ("fresh", _("Verified in the last %(days)s days") % {"days": days}),
             ("all", _("All")),
         ]
 
@@ -158,7 +159,7 @@ class ServiceAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("About", {"fields": ("languages", "topics", "audience", "description")}),
+        (_("About"), {"fields": ("languages", "topics", "audience", "description")}),
         (
             _("Number from abroad"),
             {
@@ -171,7 +172,7 @@ class ServiceAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Sources and verification",
+            _("Sources and verification"),
             {
                 "fields": (
                     "source_urls",
@@ -225,7 +226,7 @@ class ServiceAdmin(admin.ModelAdmin):
             return found, duplicates
         return queryset.filter(Q(pk__in=found.values("pk")) | extra), False
 
-    @admin.display(description="country", ordering="country")
+    @admin.display(description=_("country"), ordering="country")
     def place(self, service: Service) -> str:
         # The code first: the list is sorted by it.
         return f"{service.country} · {service.place_name}"
@@ -234,30 +235,40 @@ class ServiceAdmin(admin.ModelAdmin):
     def main_number(self, service: Service) -> str:
         return service.main_value or "—"
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def verification(self, service: Service) -> str:
         if service.last_verified_at:
-            return f"verified by {service.verified_by_name}"
-        return f"imported, {service.confidence} confidence"
+            return gettext("verified by %(name)s") % {"name": service.verified_by_name}
+        return gettext("imported, %(confidence)s confidence") % {
+            "confidence": service.get_confidence_display()
+        }
 
-    @admin.display(description="days since verified", ordering="last_verified_at")
+    @admin.display(description=_("days since verified"), ordering="last_verified_at")
     def age(self, service: Service) -> str:
         days = service.days_since_verified()
         if days is None:
-            return "never"
-        return f"{days} days (stale)" if service.is_stale() else f"{days} days"
+            return gettext("never")
+        if service.is_stale():
+            return gettext("%(days)s days (stale)") % {"days": days}
+        return gettext("%(days)s days") % {"days": days}
 
-    @admin.action(description="Mark verified today", permissions=["change"])
+    @admin.action(description=_("Mark verified today"), permissions=["change"])
     def mark_verified_today(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(
             last_verified_at=timezone.now(), last_verified_by=request.user, needs_review=False
         )
         DirectoryVersion.changed()  # update() sends no signals: clients' lookups must see it
         self.message_user(
-            request, f"Marked {count} {'entry' if count == 1 else 'entries'} verified today."
+            request,
+            ngettext(
+                "Marked %(count)s entry verified today.",
+                "Marked %(count)s entries verified today.",
+                count,
+            )
+            % {"count": count},
         )
 
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         services = queryset.with_details().order_by(
             "country", "subdivision", "priority", "name", "pk"
@@ -301,21 +312,31 @@ class ServiceAdmin(admin.ModelAdmin):
                 except ImportFailed as exc:
                     errors = [str(error) for error in exc.errors]
                 else:
-                    self.message_user(request, f"Imported: {result}", messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        gettext("Imported: %(result)s") % {"result": result},
+                        messages.SUCCESS,
+                    )
                     shown = 20
                     for skipped in result.skipped[:shown]:
-                        self.message_user(request, f"Skipped {skipped}", messages.WARNING)
+                        self.message_user(
+                            request,
+                            gettext("Skipped %(entry)s") % {"entry": skipped},
+                            messages.WARNING,
+                        )
                     if len(result.skipped) > shown:
                         more = len(result.skipped) - shown
                         self.message_user(
-                            request, f"…and {more} more entries skipped.", messages.WARNING
+                            request,
+                            gettext("…and %(more)s more entries skipped.") % {"more": more},
+                            messages.WARNING,
                         )
                     return HttpResponseRedirect(reverse("admin:hotlines_service_changelist"))
         else:
             form = CsvImportForm()
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import directory entries from CSV",
+            "title": _("Import directory entries from CSV"),
             "opts": self.model._meta,
             "form": form,
             "errors": errors,
@@ -367,7 +388,7 @@ class OutdatedReportAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
 
-    @admin.display(description="entry")
+    @admin.display(description=_("entry"))
     def service_link(self, report: OutdatedReport) -> str:
         url = reverse("admin:hotlines_service_change", args=[report.service_id])
         return format_html('<a href="{}">{}</a>', url, report.service)
@@ -375,11 +396,17 @@ class OutdatedReportAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # reports come from therapists, through the directory
 
-    @admin.action(description="Mark resolved", permissions=["change"])
+    @admin.action(description=_("Mark resolved"), permissions=["change"])
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.filter(status=OutdatedReport.Status.OPEN).update(
             status=OutdatedReport.Status.RESOLVED,
             resolved_by=request.user,
             resolved_at=timezone.now(),
         )
-        self.message_user(request, f"Marked {count} report(s) resolved.")
+        self.message_user(
+            request,
+            ngettext(
+                "Marked %(count)s report resolved.", "Marked %(count)s reports resolved.", count
+            )
+            % {"count": count},
+        )

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HotlinesConfig(AppConfig):
     name = "hotlines"
-    verbose_name = "Directory of emergency services"
+    verbose_name = _("Directory of emergency services")

@@ -9,7 +9,7 @@ from hotlines import hours as hours_lib
 from hotlines.models import ContactMethod, OutdatedReport, Service
 from hotlines.regions import country_name, subdivision_name
 
-HOURS_HELP = (
+HOURS_HELP = _(
     "“24/7”, or days and times such as “Mon-Fri 09:00-17:00; Sat 10:00-14:00” "
     "(22:00-02:00 runs past midnight; 24:00 is midnight). Leave empty if unknown."
 )
@@ -37,15 +37,15 @@ class ListField(forms.CharField):
 
 class ServiceAdminForm(forms.ModelForm):
     languages = ListField(
-        required=False, help_text="ISO 639-1 codes separated by “;”, e.g. en; fr."
+        required=False, help_text=_("ISO 639-1 codes separated by “;”, e.g. en; fr.")
     )
-    topics = ListField(required=False, help_text="Separated by “;”, e.g. suicide; youth.")
+    topics = ListField(required=False, help_text=_("Separated by “;”, e.g. suicide; youth."))
     source_urls = ListField(
         separator="\n",
         required=False,
-        label="Sources",
+        label=_("Sources"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One web address per line.",
+        help_text=_("One web address per line."),
     )
     from_abroad_source = forms.URLField(
         assume_scheme="https",
@@ -100,7 +100,8 @@ class ContactMethodForm(forms.ModelForm):
             return hours_lib.parse_hours(text)
         except hours_lib.HoursError as exc:
             raise forms.ValidationError(
-                f"{exc} Put hours that fit no weekly pattern in the hours note."
+                _("%(problem)s Put hours that fit no weekly pattern in the hours note.")
+                % {"problem": exc}
             ) from exc
 
     def save(self, commit: bool = True) -> ContactMethod:
@@ -125,8 +126,8 @@ class CsvImportForm(forms.Form):
     MAX_BYTES = 5 * 1024 * 1024
 
     file = forms.FileField(
-        label="CSV file",
-        help_text="The format of hotlines/data/hotlines_seed.csv (UTF-8, with its header row).",
+        label=_("CSV file"),
+        help_text=_("The format of hotlines/data/hotlines_seed.csv (UTF-8, with its header row)."),
     )
     overwrite_edited = forms.BooleanField(
         label=_("Also overwrite entries a curator changed since the last import"),
@@ -139,17 +140,17 @@ class CsvImportForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB.")
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload
 
 
 class DirectoryFilterForm(forms.Form):
     """The therapist's directory search: all fields optional, submitted with GET."""
 
-    country = forms.ChoiceField(required=False)
-    subdivision = forms.ChoiceField(label="Region", required=False)
-    topic = forms.ChoiceField(required=False)
-    open_now = forms.BooleanField(label="Open now", required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    subdivision = forms.ChoiceField(label=_("Region"), required=False)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    open_now = forms.BooleanField(label=_("Open now"), required=False)
 
     def __init__(
         self,
@@ -161,13 +162,13 @@ class DirectoryFilterForm(forms.Form):
     ) -> None:
         super().__init__(data)
         by_name = sorted(countries, key=country_name)
-        self.fields["country"].choices = [("", "Choose a country")] + [
+        self.fields["country"].choices = [("", _("Choose a country"))] + [
             (code, f"{country_name(code)} ({code})") for code in by_name
         ]
-        self.fields["subdivision"].choices = [("", "Nationwide only")] + [
+        self.fields["subdivision"].choices = [("", _("Nationwide only"))] + [
             (code, f"{subdivision_name(code)} ({code})") for code in sorted(subdivisions)
         ]
-        self.fields["topic"].choices = [("", "Any topic")] + [
+        self.fields["topic"].choices = [("", _("Any topic"))] + [
             (topic, topic.replace("_", " ")) for topic in sorted(topics)
         ]
 
@@ -181,7 +182,8 @@ class OutdatedReportForm(forms.ModelForm):
             "suggested_correction": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "what_is_wrong": "e.g. the number no longer answers, or the hours have changed.",
-            "suggested_correction": "The right number, hours or address, and where you "
-            "found it, if you know.",
+            "what_is_wrong": _("e.g. the number no longer answers, or the hours have changed."),
+            "suggested_correction": _(
+                "The right number, hours or address, and where you found it, if you know."
+            ),
         }

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext
+
 ALWAYS = "24/7"
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_LOOKUP = {name.lower(): i for i, name in enumerate(DAY_NAMES)} | {
@@ -142,10 +145,12 @@ def _parse_range(text: str) -> tuple[time, time]:
     return time(oh, om), time(0, 0) if ch == 24 else time(ch, cm)
 
 
-def format_hours(hours: Hours) -> str:
-    """Write hours back in the weekly format (the inverse of parse_hours)."""
+def format_hours(hours: Hours, *, for_reading: bool = False) -> str:
+    """Write hours back in the weekly format (the inverse of parse_hours); with
+    ``for_reading``, for people in the active language: the days' names from Django's
+    own catalogue ("lun.-ven." in French), "24/7" and "daily" translated."""
     if hours.always_open:
-        return ALWAYS
+        return gettext("24/7") if for_reading else ALWAYS
     if not hours.periods:
         return ""
     ranges_by_day: dict[int, tuple[tuple[time, time], ...]] = {}
@@ -160,7 +165,7 @@ def format_hours(hours: Hours) -> str:
     parts = []
     for ranges, days in sorted(groups.items(), key=lambda item: item[1][0]):
         text_ranges = ", ".join(f"{_hhmm(o, False)}-{_hhmm(c, True)}" for o, c in ranges)
-        parts.append(f"{_format_days(days)} {text_ranges}")
+        parts.append(f"{_format_days(days, for_reading)} {text_ranges}")
     return "; ".join(parts)
 
 
@@ -170,18 +175,17 @@ def _hhmm(value: time, closing: bool) -> str:
     return value.strftime("%H:%M")
 
 
-def _format_days(days: list[int]) -> str:
+def _format_days(days: list[int], for_reading: bool = False) -> str:
+    names = [str(WEEKDAYS_ABBR[i]) for i in range(7)] if for_reading else DAY_NAMES
     if len(days) == 7:
-        return "daily"
+        return gettext("daily") if for_reading else "daily"
     runs: list[list[int]] = []
     for day in days:
         if runs and runs[-1][-1] == day - 1:
             runs[-1].append(day)
         else:
             runs.append([day])
-    return ", ".join(
-        DAY_NAMES[r[0]] if len(r) == 1 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}" for r in runs
-    )
+    return ", ".join(names[r[0]] if len(r) == 1 else f"{names[r[0]]}-{names[r[-1]]}" for r in runs)
 
 
 def is_open(hours: Hours, tz: str, now: datetime) -> bool | None:

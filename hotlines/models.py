@@ -25,6 +25,8 @@ from django.db.models import Case, Count, IntegerField, Min, Prefetch, Q, Value,
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotlines import hours as hours_lib
@@ -634,16 +636,16 @@ class Coverage:
 
 class Service(models.Model):
     class Kind(models.TextChoices):
-        EMERGENCY = "emergency", "emergency number"
-        CRISIS_LINE = "crisis_line", "crisis line"
-        TEXT_LINE = "text_line", "text line"
-        CHAT = "chat", "chat"
-        OTHER = "other", "other"
+        EMERGENCY = "emergency", _("emergency number")
+        CRISIS_LINE = "crisis_line", _("crisis line")
+        TEXT_LINE = "text_line", _("text line")
+        CHAT = "chat", _("chat")
+        OTHER = "other", _("other")
 
     class Confidence(models.TextChoices):
-        HIGH = "high", "high"
-        MEDIUM = "medium", "medium"
-        LOW = "low", "low"
+        HIGH = "high", _("high")
+        MEDIUM = "medium", _("medium")
+        LOW = "low", _("low")
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -821,11 +823,11 @@ class Service(models.Model):
                 validate_web_url(url)
             except ValidationError:
                 errors.setdefault("source_urls", []).append(
-                    ValidationError(f"“{url}” is not a web address.")
+                    ValidationError(_("“%(url)s” is not a web address.") % {"url": url})
                 )
         if self.last_verified_by_id and not self.last_verified_at:
             errors.setdefault("last_verified_at", []).append(
-                ValidationError("Give the date of the verification.")
+                ValidationError(_("Give the date of the verification."))
             )
         if self.leads and self.kind != self.Kind.EMERGENCY:
             errors.setdefault("leads", []).append(
@@ -860,17 +862,26 @@ class Service(models.Model):
 
     @property
     def verified_by_name(self) -> str:
-        return self.last_verified_by.get_full_name() if self.last_verified_by else "a curator"
+        return (
+            self.last_verified_by.get_full_name() if self.last_verified_by else gettext("a curator")
+        )
 
     @property
     def status_text(self) -> str:
         """One line a therapist can trust: verified when and by whom, or what it is."""
         if self.last_verified_at:
             day = timezone.localdate(self.last_verified_at)
-            text = f"Verified on {day.day} {day:%B %Y} by {self.verified_by_name}"
-            return f"{text}; needs review again" if self.needs_review else text
-        text = f"Not yet verified; imported with {self.confidence} confidence"
-        return f"{text}, needs review" if self.needs_review else text
+            values = {"date": date_format(day, "j F Y"), "name": self.verified_by_name}
+            if self.needs_review:
+                return gettext("Verified on %(date)s by %(name)s; needs review again") % values
+            return gettext("Verified on %(date)s by %(name)s") % values
+        values = {"confidence": self.get_confidence_display()}
+        if self.needs_review:
+            return (
+                gettext("Not yet verified; imported with %(confidence)s confidence, needs review")
+                % values
+            )
+        return gettext("Not yet verified; imported with %(confidence)s confidence") % values
 
     @property
     def visible_to_clients(self) -> bool:
@@ -942,10 +953,10 @@ class Service(models.Model):
 
 class ContactMethod(models.Model):
     class Kind(models.TextChoices):
-        PHONE = "phone", "phone"
-        SMS = "sms", "text message (SMS)"
-        CHAT = "chat", "chat"
-        WEB = "web", "website"
+        PHONE = "phone", _("phone")
+        SMS = "sms", _("text message (SMS)")
+        CHAT = "chat", _("chat")
+        WEB = "web", _("website")
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="contact_methods")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -998,7 +1009,7 @@ class ContactMethod(models.Model):
                     {"value": "Enter a web address starting with https:// or http://."}
                 ) from exc
         if self.sms_keyword and self.kind != self.Kind.SMS:
-            raise ValidationError({"sms_keyword": "Only a text-message method has a keyword."})
+            raise ValidationError({"sms_keyword": _("Only a text-message method has a keyword.")})
 
     phone_help = PHONE_HELP
 
@@ -1049,6 +1060,11 @@ class ContactMethod(models.Model):
         return hours_lib.format_hours(self.hours)
 
     @property
+    def hours_for_reading(self) -> str:
+        """The hours as a person reads them in the active language ("lun.-ven. 09:00-17:00")."""
+        return hours_lib.format_hours(self.hours, for_reading=True)
+
+    @property
     def hours_text(self) -> str:
         return self.hours_spec or self.hours_note
 
@@ -1078,13 +1094,13 @@ class OpeningPeriod(models.Model):
     """
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     contact_method = models.ForeignKey(
         ContactMethod, on_delete=models.CASCADE, related_name="periods"
@@ -1117,8 +1133,8 @@ class OutdatedReport(models.Model):
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    what_is_wrong = models.TextField("what is wrong")
-    suggested_correction = models.TextField("what it should be", blank=True)
+    what_is_wrong = models.TextField(_("what is wrong"))
+    suggested_correction = models.TextField(_("what it should be"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     resolved_by = models.ForeignKey(

@@ -19,8 +19,10 @@ from urllib.parse import quote
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-PHONE_HELP = (
+PHONE_HELP = _(
     "As it is dialled locally: digits with spaces, dashes, dots or brackets, a leading + "
     "for an international number, e.g. 112, 116 123, 1-800-668-6868 or +44 20 7946 0000; "
     "a number dialled with a star or hash holds only digits, * and #, e.g. *4141."
@@ -85,20 +87,20 @@ def validate_phone(number: str) -> None:
     """Raise ValidationError unless `number` is a number as operators publish them."""
     value = number.strip()
     if not value:
-        raise ValidationError("Enter a phone number.", code="required")
+        raise ValidationError(_("Enter a phone number."), code="required")
     if is_star_code(value):
         _validate_star_code(value)
         return
     if not _PHONE_SHAPE.match(value) or value.count("(") != value.count(")"):
         raise ValidationError(
-            "“%(value)s” is not a phone number. " + PHONE_HELP,
+            format_lazy("{} {}", _("“%(value)s” is not a phone number."), PHONE_HELP),
             code="invalid_phone",
             params={"value": value},
         )
     digits = dial_string(value).lstrip("+")
     if not 2 <= len(digits) <= MAX_DIGITS:
         raise ValidationError(
-            "A phone number has between 2 and 15 digits; “%(value)s” has %(count)d.",
+            _("A phone number has between 2 and 15 digits; “%(value)s” has %(count)d."),
             code="invalid_phone_length",
             params={"value": value, "count": len(digits)},
         )
@@ -109,8 +111,10 @@ def validate_phone(number: str) -> None:
             possible = False
         if not possible:
             raise ValidationError(
-                "“%(value)s” is not a possible international number: check the country "
-                "code and the digits.",
+                _(
+                    "“%(value)s” is not a possible international number: check the country "
+                    "code and the digits."
+                ),
                 code="invalid_phone_international",
                 params={"value": value},
             )
@@ -119,15 +123,17 @@ def validate_phone(number: str) -> None:
 def _validate_star_code(value: str) -> None:
     if not _STAR_CODE.match(value):
         raise ValidationError(
-            "“%(value)s” is not a phone number: a number dialled with a star or hash holds "
-            "only digits, * and # (no spaces or letters), e.g. *4141.",
+            _(
+                "“%(value)s” is not a phone number: a number dialled with a star or hash holds "
+                "only digits, * and # (no spaces or letters), e.g. *4141."
+            ),
             code="invalid_star_code",
             params={"value": value},
         )
     digits = sum(ch.isdigit() for ch in value)
     if not 2 <= digits <= MAX_DIGITS:
         raise ValidationError(
-            "A phone number has between 2 and 15 digits; “%(value)s” has %(count)d.",
+            _("A phone number has between 2 and 15 digits; “%(value)s” has %(count)d."),
             code="invalid_phone_length",
             params={"value": value, "count": digits},
         )
@@ -138,7 +144,7 @@ def validate_international_phone(number: str) -> None:
     validate_phone(number)
     if not number.strip().startswith("+"):
         raise ValidationError(
-            "A number from abroad starts with + and the country code, e.g. +961 1 123 456.",
+            _("A number from abroad starts with + and the country code, e.g. +961 1 123 456."),
             code="not_international",
         )
 
@@ -147,7 +153,7 @@ def validate_textable(number: str) -> None:
     """Raise ValidationError if `number` cannot receive a text message (a star code)."""
     if is_star_code(number):
         raise ValidationError(
-            "“%(value)s” is dialled with a star or hash and cannot receive text messages.",
+            _("“%(value)s” is dialled with a star or hash and cannot receive text messages."),
             code="star_code_sms",
             params={"value": number.strip()},
         )

@@ -11,6 +11,7 @@ libphonenumber's short-number data (the phonenumbers package).
 
 from __future__ import annotations
 
+import gettext as gettext_module
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable
@@ -21,13 +22,35 @@ from pathlib import Path
 import phonenumbers
 import pycountry
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 FIND_A_HELPLINE = "https://findahelpline.com/"
 
 
+@cache
+def _iso_catalogue(domain: str, language: str) -> gettext_module.NullTranslations:
+    """pycountry's own translations of the ISO names (the Debian iso-codes project)."""
+    return gettext_module.translation(
+        domain, pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def _in_language(domain: str, name: str) -> str:
+    """An ISO name (a country, region or language) in the active language, where
+    iso-codes has it; else the English name."""
+    language = (get_language() or "en").split("-")[0]
+    if not name or language == "en":
+        return name
+    return _iso_catalogue(domain, language).gettext(name)
+
+
 def country_name(code: str) -> str:
+    """A country's common name in the active language ("Lebanon", "Liban", "لبنان")."""
     country = pycountry.countries.get(alpha_2=code.upper()) if code else None
-    return getattr(country, "common_name", None) or (country.name if country else code)
+    if country is None:
+        return code
+    return _in_language("iso3166-1", getattr(country, "common_name", None) or country.name)
 
 
 def country_codes() -> list[str]:
@@ -65,7 +88,7 @@ def countries_named(text: str) -> set[str]:
 
 def subdivision_name(code: str) -> str:
     subdivision = pycountry.subdivisions.get(code=code) if code else None
-    return subdivision.name if subdivision else code
+    return _in_language("iso3166-2", subdivision.name) if subdivision else code
 
 
 def _sort_key(name: str) -> str:
@@ -74,9 +97,14 @@ def _sort_key(name: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum() or ch == " ")
 
 
-@cache
 def country_choices() -> tuple[tuple[str, str], ...]:
-    """Every ISO 3166-1 country as (code, common name), in the order of the names."""
+    """Every ISO 3166-1 country as (code, common name), in the order of the names, in
+    the active language (made once per language and process)."""
+    return _country_choices(get_language() or "en")
+
+
+@cache
+def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
     countries = ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries)
     return tuple(sorted(countries, key=lambda choice: _sort_key(choice[1])))
 
@@ -105,7 +133,7 @@ def region_choices(country: str, also: Iterable[str] = ()) -> list[tuple[str, st
     choices = []
     for code in codes:
         subdivision = pycountry.subdivisions.get(code=code)
-        label = subdivision.name
+        label = subdivision_name(subdivision.code)
         if subdivision.parent_code:
             label = f"{label} ({subdivision_name(subdivision.parent_code)})"
         choices.append((code, label))
@@ -114,13 +142,13 @@ def region_choices(country: str, also: Iterable[str] = ()) -> list[tuple[str, st
 
 def language_name(code: str) -> str:
     language = pycountry.languages.get(alpha_2=code) if code else None
-    return language.name if language else code
+    return _in_language("iso639-3", language.name) if language else code
 
 
 def validate_country(code: str) -> None:
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         raise ValidationError(
-            "“%(code)s” is not an ISO 3166-1 country code (two letters, e.g. DE).",
+            _("“%(code)s” is not an ISO 3166-1 country code (two letters, e.g. DE)."),
             code="unknown_country",
             params={"code": code},
         )
@@ -133,13 +161,13 @@ def validate_subdivision(code: str, country: str) -> None:
     subdivision = pycountry.subdivisions.get(code=code)
     if subdivision is None:
         raise ValidationError(
-            "“%(code)s” is not an ISO 3166-2 subdivision code (e.g. GB-ENG).",
+            _("“%(code)s” is not an ISO 3166-2 subdivision code (e.g. GB-ENG)."),
             code="unknown_subdivision",
             params={"code": code},
         )
     if subdivision.country_code != country:
         raise ValidationError(
-            "“%(code)s” is not in %(country)s.",
+            _("“%(code)s” is not in %(country)s."),
             code="subdivision_country",
             params={"code": code, "country": country},
         )
@@ -147,12 +175,12 @@ def validate_subdivision(code: str, country: str) -> None:
 
 def validate_languages(codes: list[str]) -> None:
     if not isinstance(codes, list):
-        raise ValidationError("Languages must be a list of ISO 639-1 codes.")
+        raise ValidationError(_("Languages must be a list of ISO 639-1 codes."))
     unknown = [c for c in codes if not (isinstance(c, str) and len(c) == 2)]
     unknown += [c for c in codes if c not in unknown and pycountry.languages.get(alpha_2=c) is None]
     if unknown:
         raise ValidationError(
-            "Not ISO 639-1 language codes (two letters, e.g. en): %(codes)s.",
+            _("Not ISO 639-1 language codes (two letters, e.g. en): %(codes)s."),
             code="unknown_language",
             params={"codes": ", ".join(map(str, unknown))},
         )
@@ -161,7 +189,7 @@ def validate_languages(codes: list[str]) -> None:
 def validate_timezone(name: str) -> None:
     if name not in zoneinfo.available_timezones():
         raise ValidationError(
-            "“%(name)s” is not an IANA timezone (e.g. Europe/Berlin).",
+            _("“%(name)s” is not an IANA timezone (e.g. Europe/Berlin)."),
             code="unknown_timezone",
             params={"name": name},
         )
@@ -224,7 +252,7 @@ class EmergencyFallback:
 
     @property
     def country_name(self) -> str:
-        return country_name(self.country) if self.country else "this country"
+        return country_name(self.country) if self.country else gettext("this country")
 
     @property
     def tel_href(self) -> str:
@@ -232,16 +260,17 @@ class EmergencyFallback:
 
     @property
     def where_to_look(self) -> str:
-        return (
-            f"Our directory has no checked entry for {self.country_name} yet. "
+        return gettext(
+            "Our directory has no checked entry for %(country)s yet. "
             "Ask someone nearby or your phone provider for the local emergency number; "
             "findahelpline.com lists crisis lines by country."
-        )
+        ) % {"country": self.country_name}
 
     @property
     def source(self) -> str:
-        return (
-            "the general emergency number from libphonenumber's data, not checked by our curators"
+        return gettext(
+            "This is the general emergency number from libphonenumber's data, "
+            "not checked by our curators."
         )
 
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotlines.forms import DirectoryFilterForm, OutdatedReportForm
@@ -76,7 +77,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         outdated.save()
         messages.success(
             request,
-            f"Thank you: your report on “{service.name}” was sent. A curator will check it.",
+            _("Thank you: your report on “%(name)s” was sent. A curator will check it.")
+            % {"name": service.name},
         )
         return redirect(f"{reverse('hotlines:index')}?country={service.country}")
     return render(request, "hotlines/report.html", {"service": service, "form": form})

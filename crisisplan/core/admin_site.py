@@ -14,11 +14,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class AdminSite(admin.AdminSite):
-    site_header = "CrisisPlan admin"
-    site_title = "CrisisPlan admin"
+    site_header = gettext_lazy("CrisisPlan admin")
+    site_title = gettext_lazy("CrisisPlan admin")
 
     def has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from crisisplan.core.timezones import zone_choices
@@ -77,6 +78,19 @@ class ConfirmPasswordForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."), code="wrong_password")
         return password
+
+
+class LanguageForm(forms.Form):
+    """The language of the user's own pages (a client's pages follow the client's)."""
+
+    language = forms.ChoiceField(label=_("Language of your pages"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("The language of your browser")),
+            *settings.LANGUAGES,
+        ]
 
 
 class TimeZoneForm(forms.Form):

@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,20 +57,30 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A therapist (or, with is_staff, a curator of the directory). Logs in by email."""
 
-    email = models.EmailField("email address", unique=True)
-    name = models.CharField("name", max_length=150, blank=True)
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
     is_staff = models.BooleanField(
-        "curator", default=False, help_text="Curators reach the admin to keep the directory."
+        _("curator"), default=False, help_text=_("Curators reach the admin to keep the directory.")
     )
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     # Every date and time shown to the user is in this zone (crisisplan.core.timezones);
     # empty: the browser's at the next login, else the server's TIME_ZONE.
     time_zone = models.CharField(
-        "time zone",
+        _("time zone"),
         max_length=64,
         blank=True,
-        help_text="IANA time zone of the dates and times shown to this user, e.g. Europe/Berlin.",
+        help_text=_(
+            "IANA time zone of the dates and times shown to this user, e.g. Europe/Berlin."
+        ),
+    )
+
+    # The language of the user's pages; empty: the browser's (crisisplan.middleware).
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        help_text=_("The language of your pages; empty: your browser's."),
     )
 
     objects: ClassVar[UserManager] = UserManager()
@@ -234,43 +245,43 @@ class AuditEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        CREATE = "create", "created"
-        VIEW = "view", "viewed"
-        EDIT = "edit", "edited"
-        EXPORT = "export", "exported"
-        ARCHIVE = "archive", "archived"
-        UNARCHIVE = "unarchive", "unarchived"
-        DELETE = "delete", "deleted"
-        KEY_ROTATION = "key_rotation", "rotated encryption keys"
+        CREATE = "create", _("created")
+        VIEW = "view", _("viewed")
+        EDIT = "edit", _("edited")
+        EXPORT = "export", _("exported")
+        ARCHIVE = "archive", _("archived")
+        UNARCHIVE = "unarchive", _("unarchived")
+        DELETE = "delete", _("deleted")
+        KEY_ROTATION = "key_rotation", _("rotated encryption keys")
         # Crisis plans; a saved version is recorded as EDIT.
-        PUBLISH = "publish", "published the plan"
-        UNPUBLISH = "unpublish", "unpublished the plan"
-        RESTORE = "restore", "restored a plan version"
+        PUBLISH = "publish", _("published the plan")
+        UNPUBLISH = "unpublish", _("unpublished the plan")
+        RESTORE = "restore", _("restored a plan version")
         # Private links.
-        LINK_CREATE = "link_create", "created the private link"
-        LINK_ROTATE = "link_rotate", "replaced the private link"
-        LINK_REVOKE = "link_revoke", "revoked the private link"
-        LINK_UNLOCK = "link_unlock", "unlocked the private link"
+        LINK_CREATE = "link_create", _("created the private link")
+        LINK_ROTATE = "link_rotate", _("replaced the private link")
+        LINK_REVOKE = "link_revoke", _("revoked the private link")
+        LINK_UNLOCK = "link_unlock", _("unlocked the private link")
         # The emergency in a session (clients: check-ins, crisis events, follow-ups).
-        CHECK_IN = "check_in", "confirmed where the client is"
-        EMERGENCY_VIEW = "emergency_view", "opened the Emergency page"
-        CRISIS_EVENT = "crisis_event", "recorded a crisis event"
-        FOLLOW_UP_SCHEDULE = "follow_up_schedule", "scheduled follow-ups"
-        FOLLOW_UP_RECORD = "follow_up_record", "recorded a follow-up"
-        FOLLOW_UP_CANCEL = "follow_up_cancel", "cancelled a follow-up"
+        CHECK_IN = "check_in", _("confirmed where the client is")
+        EMERGENCY_VIEW = "emergency_view", _("opened the Emergency page")
+        CRISIS_EVENT = "crisis_event", _("recorded a crisis event")
+        FOLLOW_UP_SCHEDULE = "follow_up_schedule", _("scheduled follow-ups")
+        FOLLOW_UP_RECORD = "follow_up_record", _("recorded a follow-up")
+        FOLLOW_UP_CANCEL = "follow_up_cancel", _("cancelled a follow-up")
         # Accounts (client_id None; ``account`` names the user concerned).
-        LOGIN = "login", "signed in"
-        LOGIN_FAILED = "login_failed", "failed sign-in attempt"
-        LOCKED_OUT = "locked_out", "sign-in paused after failed attempts"
-        PASSWORD_CHANGE = "password_change", "changed the password"
-        PASSWORD_RESET_REQUEST = "password_reset_request", "asked for a password reset"
-        PASSWORD_RESET = "password_reset", "reset the password by email"
-        SESSIONS_END = "sessions_end", "signed out other sessions"
-        TWO_FACTOR_ADD = "2fa_add", "added a two-factor device"
-        TWO_FACTOR_REMOVE = "2fa_remove", "removed a two-factor device"
-        RECOVERY_CODES = "recovery_codes", "made new recovery codes"
-        TWO_FACTOR_RESET = "2fa_reset", "reset the second factor"
-        UNSAVED_WORK_KEPT = "unsaved_work_kept", "kept unsaved work after a sign-out"
+        LOGIN = "login", _("signed in")
+        LOGIN_FAILED = "login_failed", _("failed sign-in attempt")
+        LOCKED_OUT = "locked_out", _("sign-in paused after failed attempts")
+        PASSWORD_CHANGE = "password_change", _("changed the password")
+        PASSWORD_RESET_REQUEST = "password_reset_request", _("asked for a password reset")
+        PASSWORD_RESET = "password_reset", _("reset the password by email")
+        SESSIONS_END = "sessions_end", _("signed out other sessions")
+        TWO_FACTOR_ADD = "2fa_add", _("added a two-factor device")
+        TWO_FACTOR_REMOVE = "2fa_remove", _("removed a two-factor device")
+        RECOVERY_CODES = "recovery_codes", _("made new recovery codes")
+        TWO_FACTOR_RESET = "2fa_reset", _("reset the second factor")
+        UNSAVED_WORK_KEPT = "unsaved_work_kept", _("kept unsaved work after a sign-out")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -285,7 +296,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The user an account event concerns.",
+        help_text=_("The user an account event concerns."),
     )
     # No foreign key: the events of a deleted client outlive it.
     client_id = models.UUIDField(null=True, blank=True)
@@ -345,13 +356,15 @@ _SYSTEMS = (
 
 
 def describe_device(user_agent: str) -> str:
-    """ "Firefox on Linux": enough to recognise one's own device, nothing more."""
+    """ "Firefox on Linux": enough to recognise one's own device, nothing more; "" when
+    the browser says nothing we know (the page then says "Unknown device", translated
+    when shown). Written in the language of the request that signed in."""
     ua = user_agent or ""
     browser = next((name for marker, name in _BROWSERS if marker in ua), "")
     system = next((name for marker, name in _SYSTEMS if marker in ua), "")
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or str(_("Unknown device"))
+        return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system
 
 
 class AccountSessionQuerySet(models.QuerySet["AccountSession"]):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/two-factor/<int:pk>/remove/", views.remove_device, name="two_factor_remove"),
     path("account/recovery-codes/", views.new_recovery_codes, name="recovery_codes"),
     path("account/sessions/end/", views.end_other_sessions, name="end_sessions"),
+    path("account/language/", views.language, name="language"),
     path("account/time-zone/", views.time_zone, name="time_zone"),
     path("account/session/keepalive/", views.keepalive, name="keepalive"),
 ]

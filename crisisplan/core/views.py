@@ -28,7 +28,9 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
@@ -42,6 +44,7 @@ from crisisplan.core import sessions
 from crisisplan.core.forms import (
     WRONG_CODE,
     ConfirmPasswordForm,
+    LanguageForm,
     LoginCodeForm,
     TimeZoneForm,
     TwoFactorSetupForm,
@@ -296,12 +299,28 @@ def account(request: HttpRequest) -> HttpResponse:
             "recovery_left": recovery.remaining() if recovery else None,
             "events": [(event, _event_note(event)) for event in events],
             "confirm_form": ConfirmPasswordForm(user),
+            "language_form": LanguageForm(initial={"language": user.language}),
             "time_zone_form": TimeZoneForm(
                 initial={"time_zone": user.time_zone or settings.TIME_ZONE}
             ),
             "default_time_zone": settings.TIME_ZONE,
         },
     )
+
+
+@login_required
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """Set the language of the user's pages; the message is already in it."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        request.user.language = form.cleaned_data["language"]
+        request.user.save(update_fields=["language"])
+        translation.activate(request.user.language or get_language_from_request(request))
+        messages.success(request, _("Your pages are shown in this language from now on."))
+    else:
+        messages.error(request, _("Choose a language from the list."))
+    return redirect("account:index")
 
 
 @login_required

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from operator import itemgetter
 from typing import Any
 
-import pycountry
 from django import forms
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -17,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from crisisplan.links.models import PrivateLink
 from hotlines.models import RegionHelp, Service, region_help
-from hotlines.regions import country_name, subdivision_name
+from hotlines.regions import country_choices, country_name, subdivision_name
 
-PIN_RE_MESSAGE = "A PIN is 4 to 8 digits (numbers only)."
+PIN_RE_MESSAGE = _("A PIN is 4 to 8 digits (numbers only).")
 
 
 class PinField(forms.CharField):
@@ -51,16 +50,18 @@ class LinkForm(forms.Form):
     never replaces the link the client has now."""
 
     expires_in_days = forms.TypedChoiceField(
-        label="Link works for",
+        label=_("Link works for"),
         coerce=int,
         choices=[],
-        help_text="After that the link stops working; you can make a new one at any time.",
+        help_text=_("After that the link stops working; you can make a new one at any time."),
     )
     pin = PinField(
-        label="PIN",
+        label=_("PIN"),
         required=False,
-        help_text="Optional: 4 to 8 digits the client types before the plan opens. "
-        "Tell it to them in the session, not in the same message as the link.",
+        help_text=_(
+            "Optional: 4 to 8 digits the client types before the plan opens. "
+            "Tell it to them in the session, not in the same message as the link."
+        ),
     )
 
     replaces = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -84,14 +85,11 @@ class RevokeForm(forms.Form):
 # --- "Somewhere else?" on the client's pages -----------------------------------------
 
 
-@functools.cache
-@functools.cache
 def _country_choices() -> tuple[tuple[str, str], ...]:
     """Every ISO 3166-1 country, by name: for a country without directory entries the
     page still shows the general emergency number (RegionHelp.fallback). Made once per
-    process (the names are pycountry's, in no language of ours yet)."""
-    countries = ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries)
-    return tuple(sorted(countries, key=itemgetter(1)))
+    language and process (hotlines.regions.country_choices)."""
+    return country_choices()
 
 
 @functools.lru_cache(maxsize=64)

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from crisisplan.core.models import AuditEvent, DataKey
@@ -55,10 +56,10 @@ class PrivateLink(models.Model):
         PAUSED = "paused", "Not checked: the link is paused"
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        EXPIRED = "expired", "Expired"
-        REVOKED = "revoked", "Revoked"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
 
     STATUS_TONES: ClassVar = {
         Status.ACTIVE: "ok",
@@ -70,10 +71,10 @@ class PrivateLink(models.Model):
     TOKEN_BYTES = 32
     DEFAULT_EXPIRY_DAYS = 180
     EXPIRY_CHOICES: ClassVar = [
-        (30, "30 days"),
-        (90, "90 days"),
-        (180, "6 months (recommended)"),
-        (365, "1 year"),
+        (30, _("30 days")),
+        (90, _("90 days")),
+        (180, _("6 months (recommended)")),
+        (365, _("1 year")),
     ]
     PIN_FAILURE_LIMIT = 5
     # How long the 1st, 2nd and 3rd (and every later) pause in a row lasts: a client who
@@ -468,7 +469,7 @@ class LinkOpen(models.Model):
         for marker, family in cls.FAMILIES:
             if marker in (user_agent or ""):
                 return family
-        return "Other"
+        return str(_("Other"))
 
 
 class RateCounter(models.Model):

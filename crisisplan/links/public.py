@@ -10,6 +10,7 @@ import logging
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
-from crisisplan.links import gate, recall
+from crisisplan.core.faults import skipped_while_read_only
+from crisisplan.links import gate, languages, recall
 from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
 from crisisplan.plans.display import plan_body_context
@@ -45,7 +47,9 @@ def private_link_page(view: Any) -> Any:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token = kwargs.get("token")
         exceeded = gate.check(request, token)
-        if exceeded is None:
+        if exceeded is None and languages.is_switch(request):
+            response = languages.switch(request, token)
+        elif exceeded is None:
             response = view(request, *args, **kwargs)
         else:
             response = _too_many(request, exceeded.seconds, token)
@@ -83,6 +87,8 @@ def client_page(
                 "region_help": region_help,
                 "time_zone": zone.key,
                 "time_zone_name": zone_label(zone.key),
+                # The switch names each language in itself, never translated.
+                "languages": settings.LANGUAGES,
             },
             status=status,
         )
@@ -109,25 +115,30 @@ def _link_help(link: PrivateLink | None) -> RegionHelp | None:
 
 def _find(token: str) -> PrivateLink | None:
     """PrivateLink.find, noting the link's region in this process's memory for a moment
-    the database cannot answer (crisisplan/links/recall.py)."""
+    the database cannot answer (crisisplan/links/recall.py); a revoked or replaced link
+    is forgotten, as its pages show only the general help (see _link_help)."""
     link = PrivateLink.find(token)
     if link is not None and link.revoked_at is None:
-        # Not a revoked or replaced one: its 503 page, too, must answer like an unknown
-        # token's (_link_help).
         recall.remember(link)
+    elif link is not None:
+        recall.forget(link.token_hash)
     return link
 
 
-def help_for_path(path: str) -> RegionHelp | None:
+def help_for_path(request: HttpRequest) -> RegionHelp | None:
     """The help for the link a /p/<token>/... path names, if it is one we know (the
-    pages that answer before any view runs: a refused form)."""
-    token = path.removeprefix("/p/").split("/", 1)[0]
-    return _link_help(_find(token)) if path.startswith("/p/") else None
+    pages that answer before any view runs: a refused form), in the link's language."""
+    if not request.path.startswith("/p/"):
+        return None
+    link = _find(request.path.removeprefix("/p/").split("/", 1)[0])
+    languages.activate_for(request, link)
+    return _link_help(link)
 
 
 def _too_many(request: HttpRequest, retry_after: int, token: str | None) -> HttpResponse:
     # The link's own region where the token names one: one indexed lookup, no more.
     link = _find(token) if token else None
+    languages.activate_for(request, link)
     response = client_page(
         request, "links/public/too_many.html", {}, region_help=_link_help(link), status=429
     )
@@ -142,6 +153,7 @@ def _usable_link(
     page for unknown, expired and revoked links alike (an expired one with its region's
     help, see _link_help)."""
     link = _find(token)
+    languages.activate_for(request, link)
     if link is None or not link.is_usable():
         return None, _link_gone(request, link)
     return link, None
@@ -230,7 +242,10 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
             if answer == PrivateLink.PinAnswer.WRONG:
                 form.add_error("pin", _("That PIN is not right."))
             return _landing(request, token, link, form, status=403, wrong=answer)
-    link.record_open(request.headers.get("User-Agent", ""))
+    # While the database is read-only (maintenance) the plan still opens, unrecorded
+    # (with the shared cache: the database store's grant needs a session write).
+    with skipped_while_read_only("recording the plan's open"):
+        link.record_open(request.headers.get("User-Agent", ""))
     response = redirect("links:plan", token=token)
     gate.grant(request, response, link)
     return response

@@ -139,7 +139,7 @@ def revoke(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         messages.info(request, _("That link was already replaced or revoked: nothing changed."))
         return redirect("links:manage", client_pk=plan.client.pk)
     link.revoke(request.user)
-    messages.success(request, "The link is revoked: it stopped working just now.")
+    messages.success(request, _("The link is revoked: it stopped working just now."))
     return redirect("links:manage", client_pk=plan.client.pk)
 
 

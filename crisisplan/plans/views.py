@@ -61,12 +61,7 @@ def _render_editor(
             for c in directory
         ]
     info = record_info(client)
-    hints = editor.content.hints(
-        has_emergency_contact=bool(
-            client.emergency_contact_name and client.emergency_contact_phone
-        ),
-        has_location=bool(client.country and (client.city or client.street_address)),
-    )
+    hints = plan.hints(editor.content)
     country = client.country_name
     context = page_context(
         plan,
@@ -259,6 +254,11 @@ def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         initial={"a": max(plan.current_number - 1, 1), "b": max(plan.current_number, 1)}
     )
     review_form = NextReviewForm(initial={"next_review_on": plan.next_review_on})
+    # Publishing happens here too: the latest version's hints, as the editor shows them.
+    latest = next((v for v in page.object_list if v.number == plan.current_number), None)
+    if latest is None and plan.current_number:
+        latest = plan.latest_version()
+        latest.plan = plan
     return render(
         request,
         "plans/versions.html",
@@ -268,6 +268,8 @@ def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
             version_numbers=range(plan.current_number, 0, -1),
             compare=compare,
             review_form=review_form,
+            hints=plan.hints(PlanContent(latest.content)) if latest else [],
+            hints_version=latest.number if latest else None,
         ),
     )
 
@@ -308,7 +310,8 @@ def plan_restore(request: HttpRequest, client_pk: uuid.UUID, number: int) -> Htt
     new = plan.restore(version, request.user)
     messages.success(
         request,
-        f"Version {number} restored as version {new.number}. It is not published yet.",
+        _("Version %(number)s restored as version %(new)s. It is not published yet.")
+        % {"number": number, "new": new.number},
     )
     return redirect("plans:edit", client_pk=plan.client.pk)
 
@@ -322,7 +325,8 @@ def plan_publish(request: HttpRequest, client_pk: uuid.UUID, number: int) -> Htt
     follow_ups = plan.publish(version, request.user)
     messages.success(
         request,
-        f"Version {number} is published: the client's link shows it from now on.",
+        _("Version %(number)s is published: the client's link shows it from now on.")
+        % {"number": number},
     )
     _say_follow_ups(request, follow_ups)
     return redirect("plans:versions", client_pk=plan.client.pk)
@@ -349,9 +353,9 @@ def plan_unpublish(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
     if plan.published_version_id:
         plan.unpublish(request.user)
-        messages.success(request, "Unpublished: the client's link shows no plan now.")
+        messages.success(request, _("Unpublished: the client's link shows no plan now."))
     else:
-        messages.info(request, "The plan was not published.")
+        messages.info(request, _("The plan was not published."))
     return redirect("plans:versions", client_pk=plan.client.pk)
 
 
@@ -362,7 +366,7 @@ def plan_review(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
     plan = get_plan_for_user(request, client_pk)
     form = NextReviewForm(request.POST)
     if plan._state.adding:
-        messages.error(request, "Save the plan before setting a review date.")
+        messages.error(request, _("Save the plan before setting a review date."))
     elif not form.is_valid():
         messages.error(request, " ".join(form.errors["next_review_on"]))
     else:
@@ -370,7 +374,26 @@ def plan_review(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         plan.set_next_review(day, request.user)
         messages.success(
             request,
-            f"Next review on {day:%d %B %Y}." if day else "The review date was removed.",
+            _("Next review on %(date)s.") % {"date": formats.date_format(day, "j F Y")}
+            if day
+            else _("The review date was removed."),
+        )
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+def plan_reviewed(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    """ "Reviewed together today": the date the client's page gives as the last review."""
+    plan = get_plan_for_user(request, client_pk)
+    if plan._state.adding:
+        messages.error(request, _("Save the plan before recording a review."))
+    else:
+        plan.mark_reviewed(request.user)
+        messages.success(
+            request,
+            _("Reviewed together today. Next review on %(date)s.")
+            % {"date": formats.date_format(plan.next_review_on, "j F Y")},
         )
     return redirect("plans:versions", client_pk=plan.client.pk)
 

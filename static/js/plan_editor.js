@@ -6,6 +6,10 @@
   "use strict";
   var form = document.querySelector("form.plan-editor");
   if (!form) { return; }
+  // Django's JavaScript catalogue (/jsi18n/, loaded before this file) gives these;
+  // without it, the English text.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (text, args) { return text.replace("%s", args[0]); };
 
   var status = document.createElement("p");
   status.className = "visually-hidden";
@@ -36,7 +40,7 @@
     if (!list || !template) { return; }
     var max = parseInt(list.getAttribute("data-max-rows"), 10) || 100;
     if (list.children.length >= max) {
-      announce("No more rows can be added here.");
+      announce(gettext("No more rows can be added here."));
       return;
     }
     var index = parseInt(list.getAttribute("data-next-index"), 10) || 0;
@@ -46,7 +50,7 @@
     var row = list.lastElementChild;
     var input = firstInput(row);
     if (input) { input.focus(); }
-    announce("Row " + list.children.length + " added.");
+    announce(interpolate(gettext("Row %s added."), [list.children.length]));
   }
 
   // Textareas grow with their text: CSS does it (field-sizing) where the browser can.
@@ -113,14 +117,14 @@
       recount(section);
       var focusTarget = next ? firstInput(next) : form.querySelector('button.js-add-row[data-part="' + list.getAttribute("data-part") + '"]');
       if (focusTarget) { focusTarget.focus(); }
-      announce("Row removed.");
+      announce(gettext("Row removed."));
     } else if (button.classList.contains("js-move-up")) {
       event.preventDefault();
       if (row.previousElementSibling) {
         list.insertBefore(row, row.previousElementSibling);
         renumber(list);
         button.focus();
-        announce("Moved up.");
+        announce(gettext("Moved up."));
       }
     } else if (button.classList.contains("js-move-down")) {
       event.preventDefault();
@@ -128,7 +132,7 @@
         list.insertBefore(row.nextElementSibling, row);
         renumber(list);
         button.focus();
-        announce("Moved down.");
+        announce(gettext("Moved down."));
       }
     }
   });

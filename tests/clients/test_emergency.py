@@ -109,7 +109,7 @@ def test_short_codes_are_said_to_work_only_inside_the_country_with_what_does_wor
     assert 'href="tel:+9613654321"' in what_works  # the emergency contact
     # Only the crisis line whose number is international is offered from abroad.
     offered = what_works[: what_works.index("</ul>")]
-    assert "Krisendienst international: +49 30 1234 5678" in offered
+    assert 'Krisendienst international: <bdi dir="ltr">+49 30 1234 5678</bdi>' in offered
     assert "TelefonSeelsorge" not in offered
 
 
@@ -164,11 +164,17 @@ def test_section_8_of_the_published_plan_or_a_marked_draft(
     assert "The plan says nothing about a session cut off." in page(alice_client, record)
     plan = make_plan(record, full_content())
     content = page(alice_client, record)
-    assert "After 15 minutes" in content and 'href="tel:07700900123">07700 900123<' in content
+    assert (
+        "emergency contact if we can&#x27;t reconnect within 15 minutes." in content
+        and 'href="tel:07700900123"><bdi dir="ltr">07700 900123</bdi><' in content
+    )
     assert "From version 1, a draft: not published to the client yet." in content
     plan.publish(plan.version(1), alice)
     content = page(alice_client, record)
-    assert "After 15 minutes" in content and "a draft" not in content
+    assert (
+        "emergency contact if we can&#x27;t reconnect within 15 minutes." in content
+        and "a draft" not in content
+    )
 
 
 def test_an_unreadable_plan_still_shows_the_numbers(

@@ -48,8 +48,8 @@ def test_a_star_number_is_shown_as_written_and_dialled_with_its_star(alice) -> N
 
     for name in ("plan", "copy"):
         html = pages[name]
-        assert 'href="tel:*4141">*4141</a>' in html, name
-        assert 'href="tel:*123%23">*123#</a>' in html, name
+        assert 'href="tel:*4141"><bdi dir="ltr">*4141</bdi></a>' in html, name
+        assert 'href="tel:*123%23"><bdi dir="ltr">*123#</bdi></a>' in html, name
         assert "sms:*" not in html and "sms:%2A" not in html
     assert 'href="tel:131"' in pages["landing"]
 
@@ -82,7 +82,7 @@ def test_where_no_crisis_line_is_known_the_page_says_so(alice, publish: bool) ->
         html = pages[name]
         assert "No crisis line listed for Jordan yet" in html, name
         statement = html.split("card no-crisis-line")[1].split("</section>")[0]
-        assert 'href="tel:911">911</a>' in statement
+        assert 'href="tel:911"><bdi dir="ltr">911</bdi></a>' in statement
         assert 'href="https://findahelpline.com/"' in statement
         assert "Unconfirmed line" not in html  # never a line nobody confirmed
     if publish:

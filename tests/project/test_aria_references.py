@@ -30,6 +30,7 @@ NO_PAGE = {
     "clients:follow_up_cancel",
     "plans:unpublish",
     "plans:review",
+    "plans:reviewed",
     "plans:restore",
     "plans:publish",
     "links:unlock",
@@ -38,9 +39,12 @@ NO_PAGE = {
     "account:two_factor_remove",
     "account:keepalive",
     "account:time_zone",
+    "account:language",
     # Not HTML: the client app's manifest (JSON) and service worker (JavaScript).
     "links:manifest",
     "links:service_worker",
+    # Not HTML: the scripts' strings (Django's JavaScript catalogue).
+    "javascript_catalog",
 }
 
 
