@@ -266,8 +266,8 @@ def test_without_javascript_the_error_page_shows_what_was_typed(database_up: Out
     assert "<b>" not in page
     assert "1. Warning signs that a crisis may be starting" in text
     assert "4. People I can ask for help\nName: Maya · Phone: 07700 900456" in text
-    assert "Who calls whom: My therapist calls me" in text
-    assert "After how many minutes: 5" in text
+    assert "If our session drops: My therapist calls me" in text
+    assert "We try to reconnect for (minutes): 5" in text
     assert "First draft with Robin" in text
     assert "csrfmiddlewaretoken" not in text and form["save_key"] not in page
     # Nothing of it reached gunicorn's log (its own and Django's).
