@@ -297,11 +297,12 @@ def test_with_javascript_the_editor_stays_and_says_not_saved(
     page.goto(outage.editor)
     saved = len(outage.versions())
     number = saved + 1
-    page.get_by_label("Warning sign 1", exact=True).fill("I pace at night")
-    page.get_by_label("Change note").fill("After the session of Tuesday")
     page.evaluate("window.sameDocument = true")
 
+    # The database stops while the therapist types.
     outage.cluster.stop()
+    page.get_by_label("Warning sign 1", exact=True).fill("I pace at night")
+    page.get_by_label("Change note").fill("After the session of Tuesday")
     page.get_by_role("button", name="Save", exact=True).first.click()
     alert = page.locator(".plan-save-bar [data-save-failed]")
     expect(alert).to_have_text(re.compile("^Not saved — try again. The server did not answer"))
