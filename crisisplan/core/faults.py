@@ -50,6 +50,11 @@ def database_unavailable(exc: BaseException | None) -> str | None:
     for prefix, cause in PREFIXES.items():
         if code.startswith(prefix):
             return cause
+    if connection.vendor == "sqlite":
+        # SQLite (make run) has no server to lose; its OperationalError is mostly a bug
+        # ("no such table"), except a database another process holds locked too long.
+        locked = isinstance(exc, OperationalError) and "database is locked" in str(exc)
+        return "timeout" if locked else None
     if isinstance(exc, InterfaceError) or (isinstance(exc, OperationalError) and not code):
         # No SQLSTATE: the driver's own (connection refused, closed, timed out, lost),
         # or the watchdog cut a connection the server had stopped answering on.
