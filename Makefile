@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite lint format check-migrations bench clean messages compile-messages gettext
+.PHONY: help run test test-sqlite lint format check-migrations bench faults deploy-check clean messages compile-messages gettext
 
 help:
 	@echo "make run     set up (first time) and serve the app on http://127.0.0.1:8000"
 	@echo "make test    lint, migration check and the whole test suite on PostgreSQL"
 	@echo "make bench   load-test the pages people wait on (see README)"
+	@echo "make deploy-check  run deploy/ for real: Caddy, two gunicorns, PostgreSQL, backups"
 	@echo "make format  reformat the code with ruff"
 	@echo "make messages  update the catalogues (locale/*/LC_MESSAGES/*.po) from the code"
 
@@ -102,6 +103,24 @@ bench: $(STAMP)
 	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | sort -V | tail -1)" main start; \
 	fi
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The fault drills (README "Faults"): a PostgreSQL cluster of their own, gunicorn.
+faults: $(STAMP)
+	$(PY) -m bench.faults $(FAULTS_ARGS)
+
+# The recipe of deploy/ run for real (README, "Deploying"): Caddy (tls internal) in front
+# of two gunicorn instances on a PostgreSQL database of its own (the name of
+# DATABASE_URL's database + _deploy), the backup and restore drill, and PgBouncer in
+# transaction mode. Caddy, PgBouncer and the PostgreSQL client tools come from Debian
+# packages, installed here if missing.
+deploy-check: $(STAMP) compile-messages
+	@if ! command -v caddy >/dev/null || ! command -v pg_dump >/dev/null \
+	    || ! test -x /usr/sbin/pgbouncer; then \
+	  echo "Installing caddy, pgbouncer and postgresql-client from Debian packages for the check."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq caddy pgbouncer postgresql-client >/dev/null; \
+	fi
+	DEPLOY_CHECK=1 scripts/with_postgres.sh $(VENV)/bin/pytest tests/deploy $(PYTEST_ARGS)
 
 clean:
 	rm -rf var/static var/test-artifacts

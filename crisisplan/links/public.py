@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
+from crisisplan.core.faults import skipped_while_read_only
 from crisisplan.links import gate, languages, recall
 from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
@@ -114,10 +115,13 @@ def _link_help(link: PrivateLink | None) -> RegionHelp | None:
 
 def _find(token: str) -> PrivateLink | None:
     """PrivateLink.find, noting the link's region in this process's memory for a moment
-    the database cannot answer (crisisplan/links/recall.py)."""
+    the database cannot answer (crisisplan/links/recall.py); a revoked or replaced link
+    is forgotten, as its pages show only the general help (see _link_help)."""
     link = PrivateLink.find(token)
-    if link is not None:
+    if link is not None and link.revoked_at is None:
         recall.remember(link)
+    elif link is not None:
+        recall.forget(link.token_hash)
     return link
 
 
@@ -230,7 +234,10 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
             if not link.is_locked():
                 form.add_error("pin", _("That PIN is not right."))
             return _landing(request, token, link, form, status=403)
-    link.record_open(request.headers.get("User-Agent", ""))
+    # While the database is read-only (maintenance) the plan still opens, unrecorded
+    # (with the shared cache: the database store's grant needs a session write).
+    with skipped_while_read_only("recording the plan's open"):
+        link.record_open(request.headers.get("User-Agent", ""))
     response = redirect("links:plan", token=token)
     gate.grant(request, response, link)
     return response

@@ -46,6 +46,10 @@ def record_info(client: Client) -> dict[str, str]:
         "emergency_contact_name": name,
         "emergency_contact_phone": phone,
         "emergency_contact_href": tel_href(phone) if phone else "",
+        # The editor shows these to the therapist, never the client's page.
+        "has_street_address": bool(client.street_address),
+        "consent": bool(client.emergency_contact_consent),
+        "consent_date": client.emergency_contact_consent_date,
         "edit_url": reverse("clients:edit", args=[client.pk]),
     }
 
@@ -61,6 +65,6 @@ def plan_body_context(plan: Plan, content: PlanContent) -> dict[str, Any]:
     return {
         "plan_sections": content.display_sections(keep=keep, country=plan.client.country),
         "region_help": region_help,
-        "last_reviewed_on": plan.published_at,
+        "last_reviewed_on": plan.reviewed_on,
         "cut_off_record": record_info(plan.client),
     }

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 
-from crisisplan.requestlog import PlainFormatter
+from crisisplan.requestlog import JsonFormatter, PlainFormatter
 from tests.factory import editor_form_data as form_data
 from tests.factory import full_content, make_client
 
@@ -26,9 +26,10 @@ def drop_table(model_table: str) -> None:
 
 
 def log_text(caplog: pytest.LogCaptureFixture) -> str:
-    """The records as our console handler would write them (message and traceback)."""
-    formatter = PlainFormatter()
-    return "\n".join(formatter.format(record) for record in caplog.records)
+    """The records as our console handler would write them (message and traceback), in
+    the plain format and as JSON (LOG_FORMAT=json)."""
+    formatters = [PlainFormatter(), JsonFormatter()]
+    return "\n".join(f.format(record) for record in caplog.records for f in formatters)
 
 
 @pytest.fixture

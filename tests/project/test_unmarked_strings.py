@@ -241,3 +241,16 @@ def test_the_pseudo_language_does_wrap_strings(
     response = HttpClient().get(f"/p/{world['token']}/")
     assert f"{OPEN}Open my plan{CLOSE}" in response.content.decode()
     assert response["Content-Language"] == PSEUDO
+
+
+def test_a_service_keeps_its_own_name_and_its_kind_label_is_translated(
+    world: dict[str, Any],  # noqa: F811
+    in_pseudo_language: None,
+) -> None:
+    browser = HttpClient()
+    landing = f"/p/{world['token']}/"
+    assert browser.post(landing, {"pin": "2468"}).status_code == 302
+    html = browser.get(f"{landing}plan/").content.decode()
+    assert f"{OPEN}crisis line{CLOSE}" in html  # the kind label, translated
+    assert ">Samaritans</h3>" in html  # the service's name, as the directory has it
+    assert f"{OPEN}Samaritans" not in html
