@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import FollowUp
 from crisisplan.core import encryption
 from crisisplan.core.models import AuditEvent, DataKey
+from crisisplan.core.text import has_unsafe_characters
 from crisisplan.plans.sections import PlanContent, SectionDiff, changed_sections
 from hotlines.models import CURRENT, ContactMethod, RegionHelp, Service, region_help
 
@@ -231,8 +232,8 @@ class Plan(models.Model):
         of their name or the digits of a number, best first (at most SEARCH_RESULTS),
         leaving out ``exclude`` (those the editor already offers)."""
         query = " ".join(query.split())[:100]
-        if not query:
-            return []
+        if not query or has_unsafe_characters(query):
+            return []  # no name holds NUL or a bidi control (crisisplan.core.text)
         digits = "".join(ch for ch in query if ch.isdigit())
         match = models.Q(name__icontains=query)
         if len(digits) >= 3 and len(digits) * 2 >= len(query.replace(" ", "")):

@@ -10,7 +10,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from crisisplan.links.models import PrivateLink
-from tests.factory import full_content, make_client, make_plan
+from tests.factory import editor_form_data, full_content, make_client, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +65,18 @@ def test_a_nul_in_the_query_string_gets_a_plain_400(
 def test_anonymous_gets_the_same_400(client: HttpClient, db: None) -> None:
     response = client.get(reverse("clients:dashboard") + f"?q={NUL}")
     assert response.status_code == 400
+
+
+def test_a_nul_in_the_editors_directory_search_finds_nothing_and_keeps_the_plan(
+    alice_client: HttpClient, alice: Any
+) -> None:
+    """The search is a button of the editor's form (a POST, without JavaScript): a NUL
+    in it reached the database as a 500 and lost what was typed."""
+    record = make_client(alice, preferred_name="Robin", country="GB")
+    make_plan(record, full_content(1))
+    data = editor_form_data(full_content(1), base=1)
+    data["warning_signs-0-text"] = "Typed, not saved yet"
+    data.update({"directory_search": "1", "directory_q": "Sam\x00aritans"})
+    response = alice_client.post(reverse("plans:edit", args=[record.pk]), data)
+    assert response.status_code == 200
+    assert "Typed, not saved yet" in response.content.decode()
