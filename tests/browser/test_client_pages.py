@@ -237,21 +237,23 @@ def test_the_help_bar_stays_on_screen_without_covering_the_plan(
 def test_the_demo_plan_prints_on_two_a4_pages(
     browser: Browser, live_server: Any, db: None, settings: Any, artifacts: Path
 ) -> None:
-    """As its client gets it: the demo client reads Arabic (the record's preferred
-    language), so the page is found by its structure, not its English words."""
     settings.DEBUG = True
     out = io.StringIO()
     call_command("seed_demo", base_url=live_server.url, stdout=out)
     url = re.search(r"^link: (\S+)$", out.getvalue(), re.M).group(1)
     page = browser.new_page()
     page.goto(url)
-    page.locator("form.open-form button[type=submit]").click()
-    expect(page.locator("article.client-plan h1")).to_be_visible()
-    expect(page.locator("#plan-follow_through")).to_be_visible()  # the whole plan
+    # The demo client lives in Beirut, so the pages open in Arabic; both languages print.
+    page.get_by_role("button", name="فتح خطتي").click()
+    expect(page.get_by_role("heading", name="خطتي للأزمات")).to_be_visible()
+    pdf = page.pdf(format="A4", path=artifacts / "demo-plan-ar.pdf")
+    arabic = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="My crisis plan")).to_be_visible()
     pdf = page.pdf(format="A4", path=artifacts / "demo-plan.pdf")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    print("printed pages of the demo plan:", pages)
-    assert pages == 2
+    print("printed pages of the demo plan: English", pages, "Arabic", arabic)
+    assert pages == 2 and arabic == 2
     page.close()
 
 

@@ -66,8 +66,6 @@ def test_every_language_has_well_formed_catalogues(language: str, domain: str) -
 @pytest.mark.parametrize(
     ("language", "domain"),
     [
-        # The scripts' catalogues are complete; the pages' still wait for issue 15's
-        # changed strings.
         pytest.param(language, domain, marks=BEING_TRANSLATED if domain == "django" else ())
         for language in TRANSLATED
         for domain in DOMAINS
