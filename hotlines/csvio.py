@@ -89,6 +89,37 @@ _HOURS_NOTE_MAX = ContactMethod._meta.get_field("hours_note").max_length
 _ABROAD_SOURCE_MAX = Service._meta.get_field("from_abroad_source").max_length
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# Spreadsheet formulas (CSV injection): a cell that starts with one of these is run as a
+# formula when the file is opened in a spreadsheet (=HYPERLINK(...), @SUM(...),
+# -2+3+cmd|...). The export puts an apostrophe before such a cell, the usual guard, and
+# the import takes our own apostrophe off again and refuses such a cell in a text column.
+# A cell of a number's characters only (+44 20 7946 0000) cannot do harm and is written
+# as it is, so numbers go out and come back exactly.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_LIKE = re.compile(r"[+-]?[0-9 ().*#/+-]*[0-9][0-9 ().*#/+-]*")
+# The columns whose cells are numbers, checked as such (a "+" leads many of them).
+_NUMBER_COLUMNS = frozenset({"phone", "sms", "from_abroad"})
+_LEAD_NAMES = {"\t": "a tab", "\r": "a carriage return"}
+# NUL and the Unicode text-direction controls, which no text field accepts (the app's
+# rule, crisisplan/core/text.py; the directory imports nothing of ours).
+_CONTROL_CHARACTERS = re.compile("[\x00\u202a-\u202e\u2066-\u2069]")
+
+
+def _runs_as_formula(value: str) -> bool:
+    lead = value.lstrip(" ")
+    return lead.startswith(FORMULA_LEADS) and not _NUMBER_LIKE.fullmatch(lead)
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell as the export writes it: with a leading apostrophe if a spreadsheet would
+    run it as a formula."""
+    return f"'{value}" if _runs_as_formula(value) else value
+
+
+def _unguarded(value: str) -> str:
+    """A cell as the export guarded it, without our apostrophe."""
+    return value[1:] if value.startswith("'") and _runs_as_formula(value[1:]) else value
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -354,8 +385,21 @@ def _not_a_web_address(value: str) -> str:
 
 
 def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec | None]:
-    cell = {key: value.strip() for key, value in raw.items()}
+    raw = {key: _unguarded(value) for key, value in raw.items()}
     problems: list[str] = []
+    for column, value in raw.items():
+        if _CONTROL_CHARACTERS.search(value):
+            problems.append(
+                f"{column}: holds an invisible control character (a null character or a "
+                "text-direction control); type the text again."
+            )
+        elif column not in _NUMBER_COLUMNS and _runs_as_formula(value):
+            lead = value.lstrip(" ")[0]
+            problems.append(
+                f"{column}: starts with {_LEAD_NAMES.get(lead, f'“{lead}”')}, which a "
+                "spreadsheet would run as a formula; remove it or start the text otherwise."
+            )
+    cell = {key: value.strip() for key, value in raw.items()}
 
     country = cell["country_code"].upper()
     try:
@@ -829,7 +873,7 @@ def export_csv(out: IO[str], services: Iterable[Service] | None = None) -> int:
     count = 0
     for service in services:
         row = {"key": service.key} | _row_of_service(service)
-        writer.writerow([row[column] for column in EXPORT_HEADER])
+        writer.writerow([spreadsheet_safe(row[column]) for column in EXPORT_HEADER])
         count += 1
     return count
 
