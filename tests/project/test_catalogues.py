@@ -3,9 +3,10 @@ every entry translated, none fuzzy, placeholders intact (msgfmt --check), a head
 is not fuzzy and says the translation needs a clinician's review.
 
 While the French and Arabic translations are being written (issue 16) the completeness
-check is an expected failure, named in every test summary (-rxX). The mark is strict: once
-a catalogue is complete its test passes unexpectedly, which fails the run until the mark
-is removed, so that from then on a missing or fuzzy entry fails the suite.
+check of the domains in STILL_BEING_TRANSLATED is an expected failure, named in every test
+summary (-rxX). The mark is strict: once a catalogue is complete its test passes
+unexpectedly, which fails the run until the domain is taken out of the set, so that from
+then on a missing or fuzzy entry fails the suite (the scripts' catalogues already are).
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale"
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 DOMAINS = ("django", "djangojs")
 
+# The catalogues whose translation is not finished yet: remove a domain when its test
+# passes unexpectedly (XPASS fails the run, the mark being strict).
+STILL_BEING_TRANSLATED = {"django"}
 BEING_TRANSLATED = pytest.mark.xfail(
-    reason="issue 16: the fr and ar catalogues are being translated; remove this mark "
-    "when `make messages` leaves none untranslated or fuzzy",
+    reason="issue 16: the fr and ar django.po are being translated; take the domain out of "
+    "STILL_BEING_TRANSLATED when `make messages` leaves none untranslated or fuzzy",
     strict=True,
 )
 
@@ -66,7 +70,9 @@ def test_every_language_has_well_formed_catalogues(language: str, domain: str) -
 @pytest.mark.parametrize(
     ("language", "domain"),
     [
-        pytest.param(language, domain, marks=BEING_TRANSLATED if domain == "django" else ())
+        pytest.param(
+            language, domain, marks=BEING_TRANSLATED if domain in STILL_BEING_TRANSLATED else ()
+        )
         for language in TRANSLATED
         for domain in DOMAINS
     ],
