@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -115,6 +115,27 @@ class NullCharacterMiddleware:
         ):
             return errors.bad_request(request)
         return self.get_response(request)
+
+
+class SignedInPagesNotStoredMiddleware:
+    """Every page a signed-in user gets (their clients, plans, links, their account) is
+    sent with ``Cache-Control: no-store, private``: no shared cache keeps it, and the
+    browser does not keep a copy that Back or a shared computer's next user could show.
+    (Page titles, which browser history and tab lists keep, name no client.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Whoever holds a session cookie may be signed in: decided without loading the
+        # session or the user (no query, so a page the database cannot answer is not
+        # made to fail here too). A page that says no-store itself (the client's link
+        # pages, an error page) is left as it is.
+        stored = "no-store" not in response.get("Cache-Control", "")
+        if stored and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class SessionTimeoutMiddleware:

@@ -196,12 +196,19 @@ def _elsewhere(request: HttpRequest, home: RegionHelp) -> dict[str, Any]:
 
 
 def _landing(
-    request: HttpRequest, token: str, link: PrivateLink, form: PinForm | None, status: int = 200
+    request: HttpRequest,
+    token: str,
+    link: PrivateLink,
+    form: PinForm | None,
+    status: int = 200,
+    wrong: str = "",
 ) -> HttpResponse:
     home = _link_help(link)
     context = {
         "token": token,
         "form": form,
+        # The PIN just sent was checked and wrong (said even when it paused the link).
+        "pin_was_wrong": wrong == PrivateLink.PinAnswer.WRONG,
         "locked": link.is_locked(),
         "locked_until": link.locked_until,
         "locked_minutes": link.minutes_locked(),
@@ -230,10 +237,11 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
             return _landing(request, token, link, form, status=403)
         if not form.is_valid():
             return _landing(request, token, link, form, status=400)
-        if not link.check_pin(form.cleaned_data["pin"]):
-            if not link.is_locked():
+        answer = link.try_pin(form.cleaned_data["pin"])
+        if answer != PrivateLink.PinAnswer.RIGHT:
+            if answer == PrivateLink.PinAnswer.WRONG:
                 form.add_error("pin", _("That PIN is not right."))
-            return _landing(request, token, link, form, status=403)
+            return _landing(request, token, link, form, status=403, wrong=answer)
     # While the database is read-only (maintenance) the plan still opens, unrecorded
     # (with the shared cache: the database store's grant needs a session write).
     with skipped_while_read_only("recording the plan's open"):

@@ -19,7 +19,9 @@ def page_context(plan: Plan, **extra: Any) -> dict[str, Any]:
     return {
         "plan": plan,
         "client": client,
-        "client_name": client.preferred_name,
+        # "(name could not be read)" when the record does not decrypt: the plan's and
+        # the link's pages still work (revoke, unlock), for that record alone.
+        "client_name": client.shown_name,
         "client_url": reverse("clients:detail", args=[client.pk]),
         **extra,
     }

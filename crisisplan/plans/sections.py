@@ -34,6 +34,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisplan.core.text import unsafe_text_error
 from hotlines.phones import (
     international_number,
     sms_href,
@@ -1219,6 +1220,9 @@ def _typed(f: Field, value: str) -> str:
 
 
 def _field_error(f: Field, value: str) -> str:
+    unsafe = unsafe_text_error(value)
+    if unsafe:
+        return f"{f.label}: {unsafe}"
     if len(value) > f.max_length:
         return gettext(
             "%(label)s: at most %(max)s characters; this has %(count)s (shorten it by %(extra)s)."

@@ -71,7 +71,9 @@
     var button = event.submitter;
     if (button && button.name) { body.append(button.name, button.value); }
     var controller = new AbortController();
-    var timer = window.setTimeout(function () { controller.abort(); }, TIMEOUT);
+    // data-save-timeout (milliseconds) where a form needs another limit.
+    var limit = parseInt(form.getAttribute("data-save-timeout"), 10) || TIMEOUT;
+    var timer = window.setTimeout(function () { controller.abort(); }, limit);
     fetch(form.action, {
       method: "POST",
       body: body,

@@ -159,3 +159,28 @@ def test_a_refused_save_keeps_the_page(page: Page, live_server: Any, alice: Any)
     expect(page.get_by_label("Warning sign 1", exact=True)).to_have_value("Kept through a refusal")
     assert same_document(page)
     assert not PlanVersion.objects.exists()
+
+
+def test_a_save_without_an_answer_in_time_keeps_the_page(
+    page: Page, live_server: Any, alice: Any
+) -> None:
+    record = make_client(alice, preferred_name="Robin")
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{record.pk}/plan/")
+    page.get_by_label("Warning sign 1", exact=True).fill("Typed on a slow line")
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        if route.request.method == "POST":
+            held.append(route)  # never answered: the server is hanging
+        else:
+            route.continue_()
+
+    page.route("**/plan/", hold)
+    page.locator("form.plan-editor").evaluate(
+        "form => form.setAttribute('data-save-timeout', '1500')"
+    )
+    save(page)
+    expect(page.locator(".plan-save-bar [data-save-failed]")).to_have_text(NOT_SAVED)
+    expect(page.get_by_label("Warning sign 1", exact=True)).to_have_value("Typed on a slow line")
+    assert len(held) == 1

@@ -266,8 +266,8 @@ def test_without_javascript_the_error_page_shows_what_was_typed(database_up: Out
     assert "<b>" not in page
     assert "1. Warning signs that a crisis may be starting" in text
     assert "4. People I can ask for help\nName: Maya · Phone: 07700 900456" in text
-    assert "Who calls whom: My therapist calls me" in text
-    assert "After how many minutes: 5" in text
+    assert "If our session drops: My therapist calls me" in text
+    assert "We try to reconnect for (minutes): 5" in text
     assert "First draft with Robin" in text
     assert "csrfmiddlewaretoken" not in text and form["save_key"] not in page
     # Nothing of it reached gunicorn's log (its own and Django's).
@@ -297,11 +297,12 @@ def test_with_javascript_the_editor_stays_and_says_not_saved(
     page.goto(outage.editor)
     saved = len(outage.versions())
     number = saved + 1
-    page.get_by_label("Warning sign 1", exact=True).fill("I pace at night")
-    page.get_by_label("Change note").fill("After the session of Tuesday")
     page.evaluate("window.sameDocument = true")
 
+    # The database stops while the therapist types.
     outage.cluster.stop()
+    page.get_by_label("Warning sign 1", exact=True).fill("I pace at night")
+    page.get_by_label("Change note").fill("After the session of Tuesday")
     page.get_by_role("button", name="Save", exact=True).first.click()
     alert = page.locator(".plan-save-bar [data-save-failed]")
     expect(alert).to_have_text(re.compile("^Not saved — try again. The server did not answer"))

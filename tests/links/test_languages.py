@@ -317,3 +317,17 @@ def test_the_scripts_catalogue_is_served_from_our_origin(db: None) -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert "django.gettext" in response.content.decode()
+
+
+def test_opening_hours_are_read_in_the_page_s_language() -> None:
+    from django.utils import translation
+
+    from hotlines.hours import format_hours, parse_hours
+
+    hours = parse_hours("Mon-Fri 09:00-17:00; Sat 10:00-14:00")
+    with translation.override("fr"):
+        assert format_hours(hours, for_reading=True) == "lun-ven 09:00-17:00; sam 10:00-14:00"
+        # The format curators write and the CSV carries stays the same in every language.
+        assert format_hours(hours) == "Mon-Fri 09:00-17:00; Sat 10:00-14:00"
+    with translation.override("ar"):
+        assert format_hours(hours, for_reading=True).startswith("إثنين-جمعة 09:00-17:00")

@@ -468,9 +468,10 @@ def test_version_history_is_paginated(alice: Any, alice_client: HttpClient) -> N
     alice_client.get(url("versions", record))
     before = decryption_count()
     content = alice_client.get(url("versions", record)).content.decode()
-    # one note per shown version, the client's name in the heading, and the latest
-    # version's hints (its content; the record's emergency contact, consent, address)
-    assert decryption_count() - before == VERSIONS_PER_PAGE + 1 + 4
+    # one note per shown version, the client's names in the heading (both, as
+    # Client.name_unreadable checks them), and the latest version's hints (its content;
+    # the record's emergency contact, consent, address)
+    assert decryption_count() - before == VERSIONS_PER_PAGE + 2 + 4
     assert "Page 1 of 3" in content and "note 60" in content and "note 35" not in content
     assert content.count('<option value="') == 2 * 60  # compare still offers every version
     oldest = alice_client.get(url("versions", record), {"page": "3"}).content.decode()

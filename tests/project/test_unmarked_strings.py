@@ -90,8 +90,20 @@ def pseudo_locale(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["msgcat", "--use-first", "-o", str(merged), str(ours), *map(str, _django_catalogues())],
         check=True,
     )
+    # Every translation emptied (locale/fr holds French now, and changed strings waiting
+    # for their translators are fuzzy: still marked strings), then msgen fills in the
+    # English.
+    settled = folder / "settled.po"
+    subprocess.run(
+        ["msgattrib", "--clear-fuzzy", "--empty", "-o", str(settled), str(merged)], check=True
+    )
+    blank = folder / "blank.po"
+    subprocess.run(
+        ["msgfilter", "--keep-header", "-i", str(settled), "-o", str(blank), "sed", "-e", "d"],
+        check=True,
+    )
     english = folder / "english.po"
-    subprocess.run(["msgen", "-o", str(english), str(merged)], check=True)
+    subprocess.run(["msgen", "-o", str(english), str(blank)], check=True)
     wrapped = folder / "django.po"
     subprocess.run(
         [
