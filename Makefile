@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite lint format check-migrations bench deploy-check clean messages compile-messages gettext
+.PHONY: help run test test-sqlite lint format check-migrations bench faults deploy-check clean messages compile-messages gettext
 
 help:
 	@echo "make run     set up (first time) and serve the app on http://127.0.0.1:8000"
@@ -103,6 +103,10 @@ bench: $(STAMP)
 	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | sort -V | tail -1)" main start; \
 	fi
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The fault drills (README "Faults"): a PostgreSQL cluster of their own, gunicorn.
+faults: $(STAMP)
+	$(PY) -m bench.faults $(FAULTS_ARGS)
 
 # The recipe of deploy/ run for real (README, "Deploying"): Caddy (tls internal) in front
 # of two gunicorn instances on a PostgreSQL database of its own (the name of

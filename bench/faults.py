@@ -117,6 +117,26 @@ class Cluster:
             "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "restart"
         )
 
+    def processes(self) -> list[int]:
+        """The server's processes: the postmaster and its children."""
+        master = int((self.data / "postmaster.pid").read_text().split()[0])
+        return [master, *children(master)]
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of the server stopped (SIGSTOP) and continued after: a server
+        that stops answering on the connections it has open (a stalled disk, say),
+        while the kernel still acknowledges what is sent to it."""
+        pids = self.processes()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
     def remove(self) -> None:
         if (self.data / "postmaster.pid").exists():
             with contextlib.suppress(DrillError, subprocess.TimeoutExpired):
@@ -126,12 +146,16 @@ class Cluster:
     def url(self, database: str = DATABASE) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
-    def sql(self, statement: str, database: str = "postgres") -> list[tuple]:
+    def connect(self, database: str = DATABASE) -> Any:
+        """A psycopg2 connection to the cluster (the caller closes it)."""
         import psycopg2
 
-        conn = psycopg2.connect(
+        return psycopg2.connect(
             host="127.0.0.1", port=self.port, user="postgres", dbname=database, connect_timeout=5
         )
+
+    def sql(self, statement: str, database: str = "postgres") -> list[tuple]:
+        conn = self.connect(database)
         try:
             conn.autocommit = True
             with conn.cursor() as cursor:
@@ -382,9 +406,10 @@ class Load:
 @dataclass
 class RestartFigures:
     requests: int
+    per_second: int
     failed: int
     failed_clean: int  # 503, Retry-After, the region's emergency number on the page
-    restart_seconds: float  # pg_ctl restart, from the call until the server accepts again
+    restart_seconds: float  # the fault, from its start until the server accepts again
     recovery_seconds: float  # from the server accepting again to the last failure's end
     outage_seconds: float  # from the first failure's start to the last one's end
     slowest_seconds: float
@@ -394,27 +419,61 @@ class RestartFigures:
 def restart_drill(
     cluster: Cluster, app: App, tokens: list[str], *, restarts: int = 3, settle: float = 2.0
 ) -> list[RestartFigures]:
-    """PostgreSQL restarted ``restarts`` times under load on the link pages; per restart:
-    requests in its window, failures, how many were clean, and the seconds it took."""
+    """PostgreSQL restarted (pg_ctl restart -m fast) ``restarts`` times under load on
+    the link pages; per restart: requests in its window, failures, how many were clean,
+    and the seconds it took."""
+    return _under_load(app, tokens, cluster.restart, repeats=restarts, settle=settle)
+
+
+def stop_drill(
+    cluster: Cluster, app: App, tokens: list[str], *, down: float = 3.0, settle: float = 2.0
+) -> RestartFigures:
+    """PostgreSQL stopped for ``down`` seconds under load: no request may wait for it."""
+
+    def outage() -> None:
+        cluster.stop()
+        time.sleep(down)
+        cluster.start()
+
+    return _under_load(app, tokens, outage, repeats=1, settle=settle)[0]
+
+
+def freeze_drill(
+    cluster: Cluster, app: App, tokens: list[str], *, frozen: float = 10.0, settle: float = 2.0
+) -> RestartFigures:
+    """PostgreSQL frozen (every process stopped) for ``frozen`` seconds under load: the
+    requests waiting on it must be cut off by the app's watchdog within seconds
+    (crisisplan.core.faults.StalledQueryWatchdog), not by gunicorn's 30 s timeout."""
+
+    def outage() -> None:
+        with cluster.frozen():
+            time.sleep(frozen)
+
+    return _under_load(app, tokens, outage, repeats=1, settle=settle)[0]
+
+
+def _under_load(
+    app: App, tokens: list[str], fault: Callable[[], None], *, repeats: int, settle: float
+) -> list[RestartFigures]:
     paths = [f"/p/{token}/" for token in tokens]
     figures = []
     with Load(app, paths) as load:
         time.sleep(settle)
-        for _ in range(restarts):
-            window_start = load.now()
-            app_ok = len(load.outcomes)
+        for _ in range(repeats):
+            known = len(load.outcomes)
             began = load.now()
-            cluster.restart()
+            fault()
             back = load.now()
             time.sleep(settle * 2)
             window_end = load.now()
-            window = [o for o in load.outcomes[app_ok:] if window_start <= o.started <= window_end]
+            window = [o for o in load.outcomes[known:] if began <= o.started <= window_end]
             failed = [o for o in window if o.status != 200]
             last_failure_end = max((o.started + o.seconds for o in failed), default=back)
             first_failure = min((o.started for o in failed), default=last_failure_end)
             figures.append(
                 RestartFigures(
                     requests=len(window),
+                    per_second=round(len(window) / max(window_end - began, 0.001)),
                     failed=len(failed),
                     failed_clean=sum(
                         1 for o in failed if o.status == 503 and o.retry_after and o.helps
@@ -565,6 +624,7 @@ class ReadOnlyFigures:
     versions_during: int
     save_after_status: int
     versions_after: int
+    health: int  # /healthz while read-only
 
 
 def read_only_drill(
@@ -582,6 +642,7 @@ def read_only_drill(
             "versions": _status(fetch(therapist, "GET", editor_path(client) + "versions/")),
             "link landing": _status(fetch(visitor, "GET", f"/p/{token}/")),
         }
+        health = _status(fetch(visitor, "GET", "/healthz"))
         during = _versions(app, client)
     finally:
         cluster.read_only(False)
@@ -594,6 +655,7 @@ def read_only_drill(
         versions_during=during,
         save_after_status=_status(after),
         versions_after=_versions(app, client),
+        health=health,
     )
 
 
@@ -623,6 +685,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--restarts", type=int, default=3)
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0, help="of concurrent saves")
+    parser.add_argument("--down", type=float, default=3.0, help="seconds PostgreSQL is stopped")
+    parser.add_argument("--frozen", type=float, default=10.0, help="seconds it is frozen")
     args = parser.parse_args(argv)
     with drill_setup(plans=4) as (cluster, app, seeded):
         tokens = [p["token"] for p in seeded["plans"]]
@@ -630,12 +694,26 @@ def main(argv: list[str] | None = None) -> int:
         print("PostgreSQL restarted under load (link pages, 6 clients, 2 gunicorn workers):")
         for n, f in enumerate(restart_drill(cluster, app, tokens, restarts=args.restarts), 1):
             print(
-                f"  restart {n}: {f.failed} of {f.requests} requests failed "
+                f"  restart {n}: {f.failed} of {f.requests} requests ({f.per_second}/s) failed "
                 f"({f.failed_clean} clean 503s with help) in {f.outage_seconds} s; "
                 f"restart {f.restart_seconds} s, recovered {f.recovery_seconds} s after it; "
                 "slowest answer "
                 f"{f.slowest_seconds} s; statuses {f.statuses}"
             )
+        f = stop_drill(cluster, app, tokens, down=args.down)
+        print(
+            f"PostgreSQL stopped for {args.down} s under load: {f.failed} of {f.requests} "
+            f"requests failed ({f.failed_clean} clean 503s with help); recovered "
+            f"{f.recovery_seconds} s after it started again; slowest answer "
+            f"{f.slowest_seconds} s"
+        )
+        f = freeze_drill(cluster, app, tokens, frozen=args.frozen)
+        print(
+            f"PostgreSQL frozen (SIGSTOP) for {args.frozen} s under load: {f.failed} of "
+            f"{f.requests} requests failed ({f.failed_clean} clean 503s with help); "
+            f"recovered {f.recovery_seconds} s after it went on; slowest answer "
+            f"{f.slowest_seconds} s; statuses {f.statuses}"
+        )
         print(f"Worker killed (SIGKILL) during concurrent saves ({args.kills} kills):")
         s = save_drill(app, seeded["email"], clients, seconds=args.seconds, kills=args.kills)
         print(
@@ -649,7 +727,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  save answered {r.save_status} (plain 'Not saved': {r.save_message}); reads "
             f"{r.reads}; versions {r.versions_before} -> {r.versions_during} while read-only "
-            f"-> {r.versions_after} after (save answered {r.save_after_status})"
+            f"-> {r.versions_after} after (save answered {r.save_after_status}); "
+            f"/healthz answered {r.health} while read-only"
         )
         print(f"Fault lines in the log: {len(fault_lines(app))}")
     return 0

@@ -6,6 +6,7 @@ archived flag are plaintext.
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import F, OuterRef, Subquery, Window
 from django.db.models.functions import Concat, RowNumber
 from django.utils import timezone as tz
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from clients import hooks
@@ -26,6 +28,7 @@ from crisisplan.core.encryption import (
     EncryptedDateField,
     EncryptedModel,
     EncryptedTextField,
+    EncryptionError,
     get_keyring,
 )
 from crisisplan.core.models import AuditEvent, DataKey
@@ -35,6 +38,8 @@ from hotlines.regions import (
     validate_country,
     validate_subdivision,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def example_subdivision(country: str) -> str:
@@ -241,6 +246,28 @@ class Client(EncryptedModel):
         return self.pk, (self.data_key if self.data_key_id else None)
 
     NAME_FIELDS = ("preferred_name", "full_name")
+
+    @cached_property
+    def name_unreadable(self) -> bool:
+        """True when the names do not decrypt (a damaged row or data key, a retired key).
+
+        A page that lists or names clients asks this first and shows "could not be read"
+        for this record alone (templates/clients/_client_name.html), so that one damaged
+        row takes down no other: never a blank or ciphertext in the name's place. The
+        failure is logged, without data."""
+        try:
+            for field in self.NAME_FIELDS:
+                getattr(self, field)
+        except EncryptionError as exc:
+            logger.error("A client's name could not be decrypted (%s): %s", self, exc)
+            return True
+        return False
+
+    @property
+    def shown_name(self) -> str:
+        """The name as a list or a page heading shows it: "(name could not be read)" in
+        its place when it does not decrypt (see name_unreadable)."""
+        return str(_("(name could not be read)")) if self.name_unreadable else self.preferred_name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")

@@ -172,6 +172,7 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 # version is named by its number).
 PLAN_FIELD_LABELS = {
     "next_review_on": gettext_lazy("plan's next review date"),
+    "reviewed_on": gettext_lazy("plan reviewed together with the client"),
     "directory_services": gettext_lazy("plan's directory services"),
 }
 

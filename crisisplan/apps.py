@@ -15,6 +15,10 @@ class CrisisPlanConfig(AppConfig):
     verbose_name = _("Crisis plans")
 
     def ready(self) -> None:
+        # Every form text field refuses NUL and bidi controls (crisisplan.core.text).
+        from crisisplan.core.text import refuse_in_every_text_field
+
+        refuse_in_every_text_field()
         # Plans and links add to the client pages and export of the layer below them
         # (clients.hooks). Imported here because models load only once apps are ready.
         from crisisplan.links import hooks as link_hooks

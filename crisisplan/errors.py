@@ -56,6 +56,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     500 page (or, for a failed save, what was typed)."""
     exc = sys.exc_info()[1]
     cause = database_unavailable(exc)
+    request.database_fault = cause  # for crisisplan.middleware.StalledQueryMiddleware
     typed = _typed_text(request)
     if cause is None and typed is None:
         # Rendered without context processors or the request: nothing that failed can
@@ -74,7 +75,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
         # What the person has just typed into a form, shown back to them so that a failed
         # save loses nothing: escaped, read-only, never stored by the browser (no-store)
         # and never logged.
-        context = {"typed": typed, "database_down": cause is not None, "request_id": request_id}
+        context = {
+            "typed": typed,
+            "database_down": cause is not None,
+            "read_only": cause == "read-only",
+            "request_id": request_id,
+        }
         response = HttpResponse(
             render_to_string("not_saved.html", context), status=503 if cause else 500
         )
@@ -87,6 +93,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         context = {"read_only": cause == "read-only", "request_id": request_id}
         response = HttpResponse(render_to_string("503.html", context), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
     if cause is not None:
         # Logged once, above, with its cause: not again by django.request.
         response._has_been_logged = True

@@ -1,9 +1,9 @@
-"""The request's id (for the logs), session lifetime (an idle limit and an absolute
-limit after login, without losing a form sent too late) and the second factor required
-before any page."""
+"""Session lifetime (an idle limit and an absolute limit after login, without losing a
+form sent too late) and the second factor required before any page."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,16 +11,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from crisisplan import errors
-from crisisplan.core import languages, sessions, timezones
+from crisisplan.core import faults, languages, sessions, timezones
 from crisisplan.core.models import UnsavedWork, User, has_second_factor
 from crisisplan.links import languages as link_languages
 
@@ -42,6 +44,59 @@ def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
     ]
 
 
+class StalledQueryMiddleware:
+    """First of all, on the app server (the health check included): a request whose
+    database call waits a second longer than DATABASE_STATEMENT_TIMEOUT is waiting on a
+    server that stopped answering; its connection is cut
+    (crisisplan.core.faults.StalledQueryWatchdog) and it answers 503 with help instead
+    of hanging. A request that waited a second or more for a database that then failed
+    (a connect timeout) counts as a stall too: DatabasePauseMiddleware then answers the
+    next requests at once. Not used without a statement timeout (commands, runserver,
+    tests in one process) or on SQLite."""
+
+    SLOW_FAILURE_SECONDS = 1.0
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if settings.DATABASE_STATEMENT_TIMEOUT <= 0 or connection.vendor != "postgresql":
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.watchdog = faults.install_watchdog(settings.DATABASE_STATEMENT_TIMEOUT + 1)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.monotonic()
+        database = connections[DEFAULT_DB_ALIAS]
+        self.watchdog.watch(database)
+        try:
+            with database.execute_wrapper(self.watchdog.executing):
+                response = self.get_response(request)
+        finally:
+            self.watchdog.unwatch()
+        slow = time.monotonic() - started >= self.SLOW_FAILURE_SECONDS
+        if slow and getattr(request, "database_fault", None) in ("unreachable", "stalled"):
+            self.watchdog.stalled()
+        return response
+
+
+class DatabasePauseMiddleware:
+    """For two seconds after the database stalled (StalledQueryMiddleware), a request
+    answers 503 with help at once (crisisplan.errors.server_error, logged with its
+    request id: this runs after crisisplan.requestlog), instead of queueing behind
+    seconds of waiting; then one request tries the database again. Static files are
+    served as ever."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if settings.DATABASE_STATEMENT_TIMEOUT <= 0 or connection.vendor != "postgresql":
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.watchdog = faults.install_watchdog(settings.DATABASE_STATEMENT_TIMEOUT + 1)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        since = self.watchdog.tripped()
+        if since is not None and not request.path_info.startswith(settings.STATIC_URL):
+            raise faults.DatabaseStalled(f"the database stopped answering {since:.1f} s ago")
+        return self.get_response(request)
+
+
 class NullCharacterMiddleware:
     """A request whose query string holds a NUL character gets a plain 400 page.
 
@@ -60,6 +115,27 @@ class NullCharacterMiddleware:
         ):
             return errors.bad_request(request)
         return self.get_response(request)
+
+
+class SignedInPagesNotStoredMiddleware:
+    """Every page a signed-in user gets (their clients, plans, links, their account) is
+    sent with ``Cache-Control: no-store, private``: no shared cache keeps it, and the
+    browser does not keep a copy that Back or a shared computer's next user could show.
+    (Page titles, which browser history and tab lists keep, name no client.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Whoever holds a session cookie may be signed in: decided without loading the
+        # session or the user (no query, so a page the database cannot answer is not
+        # made to fail here too). A page that says no-store itself (the client's link
+        # pages, an error page) is left as it is.
+        stored = "no-store" not in response.get("Cache-Control", "")
+        if stored and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class SessionTimeoutMiddleware:

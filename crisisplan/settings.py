@@ -79,10 +79,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The app server's requests never wait on a database that stopped answering.
+    "crisisplan.middleware.StalledQueryMiddleware",
     # /healthz for the proxy in front, before the HTTPS redirect and the host check.
     "crisisplan.health.HealthCheckMiddleware",
     # One log line per request, with its id (crisisplan/requestlog.py).
     "crisisplan.requestlog.RequestLogMiddleware",
+    # A moment after the database stalled, answer at once (503 with help).
+    "crisisplan.middleware.DatabasePauseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A NUL in the query string: a plain 400, before anything reads it.
     "crisisplan.middleware.NullCharacterMiddleware",
@@ -91,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages of a signed-in user: Cache-Control: no-store, private.
+    "crisisplan.middleware.SignedInPagesNotStoredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "crisisplan.middleware.SessionTimeoutMiddleware",

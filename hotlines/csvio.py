@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from hotlines import hours as hours_lib
 from hotlines.keys import KEY_MAX_LENGTH, KEY_PATTERN, derived_key
@@ -88,6 +89,37 @@ _HOURS_NOTE_MAX = ContactMethod._meta.get_field("hours_note").max_length
 _ABROAD_SOURCE_MAX = Service._meta.get_field("from_abroad_source").max_length
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# Spreadsheet formulas (CSV injection): a cell that starts with one of these is run as a
+# formula when the file is opened in a spreadsheet (=HYPERLINK(...), @SUM(...),
+# -2+3+cmd|...). The export puts an apostrophe before such a cell, the usual guard, and
+# the import takes our own apostrophe off again and refuses such a cell in a text column.
+# A cell of a number's characters only (+44 20 7946 0000) cannot do harm and is written
+# as it is, so numbers go out and come back exactly.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_LIKE = re.compile(r"[+-]?[0-9 ().*#/+-]*[0-9][0-9 ().*#/+-]*")
+# The columns whose cells are numbers, checked as such (a "+" leads many of them).
+_NUMBER_COLUMNS = frozenset({"phone", "sms", "from_abroad"})
+_LEAD_NAMES = {"\t": "a tab", "\r": "a carriage return"}
+# NUL and the Unicode text-direction controls, which no text field accepts (the app's
+# rule, crisisplan/core/text.py; the directory imports nothing of ours).
+_CONTROL_CHARACTERS = re.compile("[\x00\u202a-\u202e\u2066-\u2069]")
+
+
+def _runs_as_formula(value: str) -> bool:
+    lead = value.lstrip(" ")
+    return lead.startswith(FORMULA_LEADS) and not _NUMBER_LIKE.fullmatch(lead)
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell as the export writes it: with a leading apostrophe if a spreadsheet would
+    run it as a formula."""
+    return f"'{value}" if _runs_as_formula(value) else value
+
+
+def _unguarded(value: str) -> str:
+    """A cell as the export guarded it, without our apostrophe."""
+    return value[1:] if value.startswith("'") and _runs_as_formula(value[1:]) else value
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -95,7 +127,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return gettext("line %(line)s: %(problem)s") % {"line": self.line, "problem": self.message}
 
 
 class ImportFailed(Exception):
@@ -178,11 +210,17 @@ class SkippedRow:
 
     def __str__(self) -> str:
         why = (
-            f"a curator changed {', '.join(self.changed)} since the last import"
+            gettext("a curator changed %(columns)s since the last import")
+            % {"columns": ", ".join(self.changed)}
             if self.changed
-            else "it was made or changed by a curator and never imported"
+            else gettext("it was made or changed by a curator and never imported")
         )
-        return f"line {self.line}: “{self.name}” (key {self.key}) left as it is: {why}."
+        return gettext("line %(line)s: “%(name)s” (key %(key)s) left as it is: %(why)s.") % {
+            "line": self.line,
+            "name": self.name,
+            "key": self.key,
+            "why": why,
+        }
 
 
 @dataclass
@@ -197,13 +235,27 @@ class ImportResult:
         return self.created + self.updated + self.unchanged + len(self.skipped)
 
     def __str__(self) -> str:
-        text = (
-            f"{self.total} rows: {self.created} new, {self.updated} updated, "
-            f"{self.unchanged} unchanged"
-        )
+        counts = {
+            "total": self.total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": len(self.skipped),
+        }
         if self.skipped:
-            text += f", {len(self.skipped)} skipped (changed by a curator since the last import)"
-        return text + "."
+            return (
+                gettext(
+                    "%(total)s rows: %(created)s new, %(updated)s updated, %(unchanged)s "
+                    "unchanged, %(skipped)s skipped (changed by a curator since the last import)."
+                )
+                % counts
+            )
+        return (
+            gettext(
+                "%(total)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged."
+            )
+            % counts
+        )
 
 
 # --- reading ------------------------------------------------------------------------
@@ -216,7 +268,7 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise ImportFailed([RowError(line, "the file is not UTF-8 text.")]) from exc
+            raise ImportFailed([RowError(line, gettext("the file is not UTF-8 text."))]) from exc
     data = data.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(data, newline=""), strict=True)
     errors: list[RowError] = []
@@ -232,7 +284,9 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(line, f"the CSV is malformed ({exc})."))
+            errors.append(
+                RowError(line, gettext("the CSV is malformed (%(problem)s).") % {"problem": exc})
+            )
             break
         if not header_checked:
             header_checked = True
@@ -243,8 +297,15 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
                     [
                         RowError(
                             line,
-                            f"the header must be exactly “{','.join(HEADER)}”, optionally "
-                            f"with the columns {', '.join(OPTIONAL)}; found “{found}”.",
+                            gettext(
+                                "the header must be exactly “%(header)s”, optionally with the "
+                                "columns %(optional)s; found “%(found)s”."
+                            )
+                            % {
+                                "header": ",".join(HEADER),
+                                "optional": ", ".join(OPTIONAL),
+                                "found": found,
+                            },
                         )
                     ]
                 )
@@ -252,7 +313,13 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
         if not any(cell.strip() for cell in row):
             continue  # a blank line
         if len(row) != len(columns):
-            errors.append(RowError(line, f"expected {len(columns)} fields, found {len(row)}."))
+            errors.append(
+                RowError(
+                    line,
+                    gettext("expected %(expected)s fields, found %(found)s.")
+                    % {"expected": len(columns), "found": len(row)},
+                )
+            )
             continue
         problems, spec = _parse_row(line, dict(zip(columns, row, strict=True)))
         errors.extend(RowError(line, problem) for problem in problems)
@@ -261,13 +328,17 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
                 errors.append(
                     RowError(
                         line,
-                        "the same country, region, name and kind as line "
-                        f"{seen[spec.natural_key]}.",
+                        gettext("the same country, region, name and kind as line %(line)s.")
+                        % {"line": seen[spec.natural_key]},
                     )
                 )
             elif spec.key and spec.key in seen_keys:
                 errors.append(
-                    RowError(line, f"the same key as line {seen_keys[spec.key]}: {spec.key}.")
+                    RowError(
+                        line,
+                        gettext("the same key as line %(line)s: %(key)s.")
+                        % {"line": seen_keys[spec.key], "key": spec.key},
+                    )
                 )
             else:
                 seen[spec.natural_key] = line
@@ -276,7 +347,13 @@ def parse_csv(data: bytes | str) -> list[ServiceSpec]:
                 specs.append(spec)
     if not header_checked:
         raise ImportFailed(
-            [RowError(1, f"the file is empty; expected the header “{','.join(HEADER)}”.")]
+            [
+                RowError(
+                    1,
+                    gettext("the file is empty; expected the header “%(header)s”.")
+                    % {"header": ",".join(HEADER)},
+                )
+            ]
         )
     if errors:
         raise ImportFailed(errors)
@@ -299,9 +376,30 @@ def _messages(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _longer_than(limit: int) -> str:
+    return gettext("longer than %(max)s characters.") % {"max": limit}
+
+
+def _not_a_web_address(value: str) -> str:
+    return gettext("“%(value)s” is not a web address.") % {"value": value}
+
+
 def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec | None]:
-    cell = {key: value.strip() for key, value in raw.items()}
+    raw = {key: _unguarded(value) for key, value in raw.items()}
     problems: list[str] = []
+    for column, value in raw.items():
+        if _CONTROL_CHARACTERS.search(value):
+            problems.append(
+                f"{column}: holds an invisible control character (a null character or a "
+                "text-direction control); type the text again."
+            )
+        elif column not in _NUMBER_COLUMNS and _runs_as_formula(value):
+            lead = value.lstrip(" ")[0]
+            problems.append(
+                f"{column}: starts with {_LEAD_NAMES.get(lead, f'“{lead}”')}, which a "
+                "spreadsheet would run as a formula; remove it or start the text otherwise."
+            )
+    cell = {key: value.strip() for key, value in raw.items()}
 
     country = cell["country_code"].upper()
     try:
@@ -317,12 +415,16 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec |
 
     name = cell["name"]
     if not name:
-        problems.append("name: a service needs a name.")
+        problems.append("name: " + gettext("a service needs a name."))
     elif len(name) > _NAME_MAX:
-        problems.append(f"name: longer than {_NAME_MAX} characters.")
+        problems.append("name: " + _longer_than(_NAME_MAX))
     kind = cell["kind"]
     if kind not in Service.Kind.values:
-        problems.append(f"kind: “{kind}” is not one of {', '.join(Service.Kind.values)}.")
+        problems.append(
+            "kind: "
+            + gettext("“%(kind)s” is not one of %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(Service.Kind.values)}
+        )
 
     hours = hours_lib.Hours()
     hours_note = ""
@@ -333,7 +435,7 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec |
             except hours_lib.HoursError as exc:
                 problems.append(f"hours: {exc}")
         elif len(cell["hours"]) > _HOURS_NOTE_MAX:
-            problems.append(f"hours: longer than {_HOURS_NOTE_MAX} characters.")
+            problems.append("hours: " + _longer_than(_HOURS_NOTE_MAX))
         else:
             hours_note = cell["hours"]  # free text: kept, and the hours count as unknown
 
@@ -360,7 +462,10 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec |
             if len(url) > _VALUE_MAX:
                 raise ValidationError("too long")
         except ValidationError:
-            problems.append(f"url: “{url}” is not a web address (http:// or https://).")
+            problems.append(
+                "url: "
+                + gettext("“%(url)s” is not a web address (http:// or https://).") % {"url": url}
+            )
         else:
             # A chat page is a way to reach someone; any other page is information.
             is_chat = kind == Service.Kind.CHAT or "/chat" in url.lower()
@@ -377,7 +482,7 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec |
                 )
             )
     if not (cell["phone"] or cell["sms"] or cell["url"]):
-        problems.append("no phone, sms or url: a service needs a way to reach it.")
+        problems.append("no phone, sms or url: " + gettext("a service needs a way to reach it."))
 
     languages = [c.strip() for c in cell["languages"].split(LIST_SEPARATOR) if c.strip()]
     try:
@@ -388,26 +493,32 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[list[str], ServiceSpec |
     bad_topics = [t for t in topics if not _TOPIC.match(t)]
     if bad_topics:
         problems.append(
-            f"topics: {', '.join(bad_topics)} (use lower-case words joined by _, e.g. "
-            "emotional_support)."
+            "topics: "
+            + gettext("%(topics)s (use lower-case words joined by _, e.g. emotional_support).")
+            % {"topics": ", ".join(bad_topics)}
         )
     sources = [s.strip() for s in cell["source_url"].split(SOURCE_SEPARATOR.strip())]
     sources = [s for s in sources if s]
     if not sources:
-        problems.append("source_url: every entry needs at least one source.")
+        problems.append("source_url: " + gettext("every entry needs at least one source."))
     for source in sources:
         try:
             validate_web_url(source)
         except ValidationError:
-            problems.append(f"source_url: “{source}” is not a web address.")
+            problems.append("source_url: " + _not_a_web_address(source))
     if not _CONFIDENCE.match(cell["note"]):
-        problems.append("note: must start with “confidence: high”, “medium” or “low”.")
+        problems.append(
+            "note: " + gettext("must start with “confidence: high”, “medium” or “low”.")
+        )
 
     key = cell.get("key", "")
     if key and (len(key) > KEY_MAX_LENGTH or not KEY_PATTERN.match(key)):
         problems.append(
-            f"key: “{key[:120]}” is not a key (lower-case letters, digits, - and _, "
-            f"at most {KEY_MAX_LENGTH})."
+            "key: "
+            + gettext(
+                "“%(key)s” is not a key (lower-case letters, digits, - and _, at most %(max)s)."
+            )
+            % {"key": key[:120], "max": KEY_MAX_LENGTH}
         )
     abroad = None
     if "from_abroad" in cell:
@@ -441,14 +552,16 @@ def _parse_abroad(cell: dict[str, str]) -> tuple[list[str], tuple[str, str, date
         except ValidationError as exc:
             problems.append(f"from_abroad: {_messages(exc)}")
         if not source:
-            problems.append("from_abroad_source: a number from abroad needs its official source.")
+            problems.append(
+                "from_abroad_source: " + gettext("a number from abroad needs its official source.")
+            )
     if source:
         try:
             validate_web_url(source)
             if len(source) > _ABROAD_SOURCE_MAX:
                 raise ValidationError("too long")
         except ValidationError:
-            problems.append(f"from_abroad_source: “{source[:120]}” is not a web address.")
+            problems.append("from_abroad_source: " + _not_a_web_address(source[:120]))
     verified_on = None
     if day:
         try:
@@ -456,9 +569,14 @@ def _parse_abroad(cell: dict[str, str]) -> tuple[list[str], tuple[str, str, date
                 raise ValueError(day)
             verified_on = date.fromisoformat(day)
         except ValueError:
-            problems.append(f"from_abroad_verified_on: “{day}” is not a date (YYYY-MM-DD).")
+            problems.append(
+                "from_abroad_verified_on: "
+                + gettext("“%(day)s” is not a date (YYYY-MM-DD).") % {"day": day}
+            )
         if not number:
-            problems.append("from_abroad_verified_on: there is no number from abroad.")
+            problems.append(
+                "from_abroad_verified_on: " + gettext("there is no number from abroad.")
+            )
     return problems, (number, source, verified_on)
 
 
@@ -628,14 +746,21 @@ def _match(specs: list[ServiceSpec]) -> list[tuple[Service | None, str]]:
         holder = by_natural.get(spec.natural_key)
         if key in claimed:
             errors.append(
-                RowError(spec.line, f"the same entry (key {key}) as line {claimed[key]}.")
+                RowError(
+                    spec.line,
+                    gettext("the same entry (key %(key)s) as line %(line)s.")
+                    % {"key": key, "line": claimed[key]},
+                )
             )
         elif holder is not None and holder is not service:
             errors.append(
                 RowError(
                     spec.line,
-                    f"key {spec.key} names another entry than the one with this country, "
-                    f"region, name and kind (key {holder.key}).",
+                    gettext(
+                        "key %(key)s names another entry than the one with this country, "
+                        "region, name and kind (key %(other)s)."
+                    )
+                    % {"key": spec.key, "other": holder.key},
                 )
             )
         claimed.setdefault(key, spec.line)
@@ -748,7 +873,7 @@ def export_csv(out: IO[str], services: Iterable[Service] | None = None) -> int:
     count = 0
     for service in services:
         row = {"key": service.key} | _row_of_service(service)
-        writer.writerow([row[column] for column in EXPORT_HEADER])
+        writer.writerow([spreadsheet_safe(row[column]) for column in EXPORT_HEADER])
         count += 1
     return count
 

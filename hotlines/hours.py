@@ -98,14 +98,15 @@ def parse_hours(text: str) -> Hours:
         match = _GROUP_SHAPE.match(group)
         if not match:
             raise HoursError(
-                f"“{group}” is not days and times, e.g. “Mon-Fri 09:00-17:00” or “24/7”."
+                gettext("“%(text)s” is not days and times, e.g. “Mon-Fri 09:00-17:00” or “24/7”.")
+                % {"text": group}
             )
         days = _parse_days(match["days"])
         for part in re.split(r"\s*,\s*", match["ranges"]):
             opens, closes = _parse_range(part)
             periods.extend(Period(day, opens, closes) for day in days)
     if len(set(periods)) != len(periods):
-        raise HoursError("The same day and time range is given twice.")
+        raise HoursError(gettext("The same day and time range is given twice."))
     return Hours(periods=tuple(sorted(periods)))
 
 
@@ -118,14 +119,17 @@ def _parse_days(text: str) -> list[int]:
         ends = [end.lower() for end in re.split(r"\s*[-\u2013]\s*", item)]
         if len(ends) > 2 or not all(end in _DAY_LOOKUP for end in ends):
             raise HoursError(
-                f"“{item}” is not a day or a range of days (use Mon, Tue, Wed, Thu, Fri, "
-                "Sat, Sun or daily)."
+                gettext(
+                    "“%(text)s” is not a day or a range of days (use Mon, Tue, Wed, Thu, Fri, "
+                    "Sat, Sun or daily)."
+                )
+                % {"text": item}
             )
         first, last = _DAY_LOOKUP[ends[0]], _DAY_LOOKUP[ends[-1]]
         day = first
         while True:  # ranges may wrap around the week: "Fri-Mon"
             if day in days:
-                raise HoursError(f"“{text}” names a day twice.")
+                raise HoursError(gettext("“%(text)s” names a day twice.") % {"text": text})
             days.append(day)
             if day == last:
                 break
@@ -136,12 +140,16 @@ def _parse_days(text: str) -> list[int]:
 def _parse_range(text: str) -> tuple[time, time]:
     match = _RANGE_PARTS.match(text)
     if not match:
-        raise HoursError(f"“{text}” is not a time range like 09:00-17:00.")
+        raise HoursError(
+            gettext("“%(text)s” is not a time range like 09:00-17:00.") % {"text": text}
+        )
     oh, om, ch, cm = (int(x) for x in match.groups())
     if oh > 23 or om > 59 or ch > 24 or cm > 59 or (ch == 24 and cm):
-        raise HoursError(f"“{text}” is not a time of day (00:00 to 24:00).")
+        raise HoursError(
+            gettext("“%(text)s” is not a time of day (00:00 to 24:00).") % {"text": text}
+        )
     if oh == ch and om == cm and not (oh == 0 and ch == 24):
-        raise HoursError(f"“{text}” opens and closes at the same time.")
+        raise HoursError(gettext("“%(text)s” opens and closes at the same time.") % {"text": text})
     return time(oh, om), time(0, 0) if ch == 24 else time(ch, cm)
 
 

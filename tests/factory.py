@@ -129,8 +129,16 @@ def full_content(items: int = 2, tag: str = "") -> PlanContent:
         "who_calls": "therapist_calls",
         "number": "07700 900123",
         "minutes": "5",
-        "emergency_contact_when": "After 15 minutes",
-        "emergency_services_when": "If you said you were in danger",
+        "then": "I call the after-hours number",
+        "no_answer": "I leave a message, then call the crisis line",
+        "contact_if": "we can't reconnect within 15 minutes",
+        "services_if": "I said I was in danger",
+    }
+    data["follow_through"] = {
+        "keep_where": f"{tag}On my phone",
+        "share_with": "Sam",
+        "in_the_way": "Forgetting it",
+        "agreed": "A reminder on my phone",
     }
     return PlanContent(data)
 

@@ -52,8 +52,10 @@ def for_link(request: HttpRequest, link: PrivateLink) -> str:
 
 def activate_for(request: HttpRequest, link: PrivateLink | None) -> None:
     """Show this request's page in the link's language (crisisplan.middleware's
-    LanguageMiddleware has set the language of a page without a known link)."""
-    if link is not None:
+    LanguageMiddleware has set the language of a page without a known link). Not for a
+    revoked or replaced link: it answers exactly like a token never issued (the
+    browser's language), so its language tells nobody the link was real."""
+    if link is not None and link.revoked_at is None:
         translation.activate(for_link(request, link))
         request.LANGUAGE_CODE = translation.get_language()
 

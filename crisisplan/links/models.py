@@ -45,9 +45,15 @@ class PrivateLink(models.Model):
     The URL carries a 256-bit token from ``secrets``; only its SHA-256 is stored, so the
     database (or a backup) cannot give the URL back. A plan has at most one link that is
     not revoked; creating a new one revokes the old one in the same transaction
-    ("rotate"). Wrong PINs lock the link for a while after PIN_FAILURE_LIMIT tries; the
-    counter lives in this row, so every app process sees the same count.
+    ("rotate"). A PIN try is taken from this row before the PIN is checked, and
+    PIN_FAILURE_LIMIT tries pause the link, for longer each time (PIN_PAUSES); the
+    counters live in this row, so every app process sees the same count (try_pin).
     """
+
+    class PinAnswer(models.TextChoices):
+        RIGHT = "right", "Right"
+        WRONG = "wrong", "Wrong"
+        PAUSED = "paused", "Not checked: the link is paused"
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -71,7 +77,13 @@ class PrivateLink(models.Model):
         (365, _("1 year")),
     ]
     PIN_FAILURE_LIMIT = 5
-    PIN_LOCK_MINUTES = 15
+    # How long the 1st, 2nd and 3rd (and every later) pause in a row lasts: a client who
+    # mistypes waits 15 minutes; someone trying PINs gets 5 tries a day after the third.
+    PIN_PAUSES: ClassVar = (
+        datetime.timedelta(minutes=15),
+        datetime.timedelta(hours=1),
+        datetime.timedelta(hours=24),
+    )
     # How long an opened plan stays open in the browser before the landing page again.
     GRANT_MINUTES = 60
 
@@ -86,8 +98,11 @@ class PrivateLink(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     pin_hash = models.CharField(max_length=200, blank=True)
+    # PIN tries taken since the last pause, right PIN or unlock (try_pin).
     failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Pauses in a row since the right PIN or the therapist's unlock: each lasts longer.
+    pin_pauses = models.PositiveSmallIntegerField(default=0)
     last_opened_at = models.DateTimeField(null=True, blank=True)
     previous_opened_at = models.DateTimeField(null=True, blank=True)
 
@@ -202,40 +217,77 @@ class PrivateLink(models.Model):
         AuditEvent.objects.record(actor, Action.LINK_REVOKE, self.plan.client_id)
 
     def unlock(self, actor: Any) -> None:
-
-        self.failed_pin_attempts = 0
-        self.locked_until = None
-        self.save(update_fields=["failed_pin_attempts", "locked_until"])
+        """The therapist ends a pause (and the pauses in a row start again from 15
+        minutes). Audited."""
+        type(self).objects.filter(pk=self.pk).update(
+            failed_pin_attempts=0, locked_until=None, pin_pauses=0
+        )
+        self.failed_pin_attempts, self.locked_until, self.pin_pauses = 0, None, 0
         AuditEvent.objects.record(actor, Action.LINK_UNLOCK, self.plan.client_id)
 
-    def check_pin(self, pin: str) -> bool:
-        """True for the right PIN (and the failure count starts again).
+    @property
+    def next_pause(self) -> datetime.timedelta:
+        """How long the pause after the next PIN_FAILURE_LIMIT wrong tries would last."""
+        return self.PIN_PAUSES[min(self.pin_pauses, len(self.PIN_PAUSES) - 1)]
 
-        A wrong PIN counts atomically in the database, so tries sent to different app
-        processes add up; the PIN_FAILURE_LIMIT-th wrong try locks the link for
-        PIN_LOCK_MINUTES. A locked link refuses even the right PIN.
+    def _take_pin_try(self, now: datetime.datetime) -> bool:
+        """Take one PIN try, atomically, before the PIN is checked: one conditional
+        UPDATE, so that concurrent requests in any number of processes never check more
+        than PIN_FAILURE_LIMIT PINs between pauses. The try that reaches the limit starts
+        the pause at once (the next try, anywhere, is refused while this one's slow hash
+        still runs); a pause that is over starts the count again. False: paused."""
+        free = models.Q(locked_until__isnull=True) | models.Q(locked_until__lte=now)
+        pause_over = models.Q(locked_until__isnull=False, locked_until__lte=now)
+        reaches_limit = models.Q(failed_pin_attempts__gte=self.PIN_FAILURE_LIMIT - 1) & ~pause_over
+        when, count = models.DateTimeField(), models.PositiveSmallIntegerField()
+        pause_ends = models.Case(
+            *(
+                models.When(pin_pauses=n, then=models.Value(now + length, output_field=when))
+                for n, length in enumerate(self.PIN_PAUSES[:-1])
+            ),
+            default=models.Value(now + self.PIN_PAUSES[-1], output_field=when),
+        )
+        taken = (
+            type(self)
+            .objects.filter(free, pk=self.pk)
+            .update(
+                failed_pin_attempts=models.Case(
+                    models.When(pause_over, then=models.Value(1)),
+                    default=models.F("failed_pin_attempts") + 1,
+                    output_field=count,
+                ),
+                locked_until=models.Case(
+                    models.When(reaches_limit, then=pause_ends),
+                    default=models.Value(None, output_field=when),
+                ),
+                pin_pauses=models.Case(
+                    models.When(reaches_limit, then=models.F("pin_pauses") + 1),
+                    default=models.F("pin_pauses"),
+                    output_field=count,
+                ),
+            )
+        )
+        return taken == 1
+
+    def try_pin(self, pin: str) -> PrivateLink.PinAnswer:
+        """Check a PIN the client typed: RIGHT (the counts start again), WRONG, or PAUSED
+        (not checked: the link is paused, the right PIN included).
+
+        The try is taken before the slow hash is checked (_take_pin_try), so tries sent
+        at once to different app processes add up exactly; the PIN_FAILURE_LIMIT-th
+        pauses the link for PIN_PAUSES[n], n the pauses in a row so far.
         """
-        if self.is_locked():
-            return False
+        if not self._take_pin_try(timezone.now()):
+            self.refresh_from_db(fields=["failed_pin_attempts", "locked_until", "pin_pauses"])
+            return self.PinAnswer.PAUSED
         if check_password(pin, self.pin_hash):
-            if self.failed_pin_attempts:
-                self.failed_pin_attempts = 0
-                self.save(update_fields=["failed_pin_attempts"])
-            return True
-        with transaction.atomic():
             type(self).objects.filter(pk=self.pk).update(
-                failed_pin_attempts=models.F("failed_pin_attempts") + 1
+                failed_pin_attempts=0, locked_until=None, pin_pauses=0
             )
-            (
-                type(self)
-                .objects.filter(pk=self.pk, failed_pin_attempts__gte=self.PIN_FAILURE_LIMIT)
-                .update(
-                    failed_pin_attempts=0,
-                    locked_until=timezone.now() + datetime.timedelta(minutes=self.PIN_LOCK_MINUTES),
-                )
-            )
-        self.refresh_from_db(fields=["failed_pin_attempts", "locked_until"])
-        return False
+            self.failed_pin_attempts, self.locked_until, self.pin_pauses = 0, None, 0
+            return self.PinAnswer.RIGHT
+        self.refresh_from_db(fields=["failed_pin_attempts", "locked_until", "pin_pauses"])
+        return self.PinAnswer.WRONG
 
     # --- opens ---
 

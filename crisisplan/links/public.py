@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crisisplan.core.encryption import EncryptionError
+from crisisplan.core.faults import skipped_while_read_only
 from crisisplan.links import gate, languages, recall
 from crisisplan.links.forms import ElsewhereForm, PinForm
 from crisisplan.links.models import PrivateLink
@@ -114,10 +115,13 @@ def _link_help(link: PrivateLink | None) -> RegionHelp | None:
 
 def _find(token: str) -> PrivateLink | None:
     """PrivateLink.find, noting the link's region in this process's memory for a moment
-    the database cannot answer (crisisplan/links/recall.py)."""
+    the database cannot answer (crisisplan/links/recall.py); a revoked or replaced link
+    is forgotten, as its pages show only the general help (see _link_help)."""
     link = PrivateLink.find(token)
-    if link is not None:
+    if link is not None and link.revoked_at is None:
         recall.remember(link)
+    elif link is not None:
+        recall.forget(link.token_hash)
     return link
 
 
@@ -192,12 +196,19 @@ def _elsewhere(request: HttpRequest, home: RegionHelp) -> dict[str, Any]:
 
 
 def _landing(
-    request: HttpRequest, token: str, link: PrivateLink, form: PinForm | None, status: int = 200
+    request: HttpRequest,
+    token: str,
+    link: PrivateLink,
+    form: PinForm | None,
+    status: int = 200,
+    wrong: str = "",
 ) -> HttpResponse:
     home = _link_help(link)
     context = {
         "token": token,
         "form": form,
+        # The PIN just sent was checked and wrong (said even when it paused the link).
+        "pin_was_wrong": wrong == PrivateLink.PinAnswer.WRONG,
         "locked": link.is_locked(),
         "locked_until": link.locked_until,
         "locked_minutes": link.minutes_locked(),
@@ -226,11 +237,15 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
             return _landing(request, token, link, form, status=403)
         if not form.is_valid():
             return _landing(request, token, link, form, status=400)
-        if not link.check_pin(form.cleaned_data["pin"]):
-            if not link.is_locked():
+        answer = link.try_pin(form.cleaned_data["pin"])
+        if answer != PrivateLink.PinAnswer.RIGHT:
+            if answer == PrivateLink.PinAnswer.WRONG:
                 form.add_error("pin", _("That PIN is not right."))
-            return _landing(request, token, link, form, status=403)
-    link.record_open(request.headers.get("User-Agent", ""))
+            return _landing(request, token, link, form, status=403, wrong=answer)
+    # While the database is read-only (maintenance) the plan still opens, unrecorded
+    # (with the shared cache: the database store's grant needs a session write).
+    with skipped_while_read_only("recording the plan's open"):
+        link.record_open(request.headers.get("User-Agent", ""))
     response = redirect("links:plan", token=token)
     gate.grant(request, response, link)
     return response

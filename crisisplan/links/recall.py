@@ -2,11 +2,12 @@
 cannot answer (crisisplan.links.public.unavailable): the client's page then still shows
 the crisis line and emergency number of the client's region.
 
-For each link served lately, at most REMEMBERED of them, the least recently served
-forgotten first: the client's country and region codes and the plan's hidden directory
-services (so a hidden line stays hidden), under the SHA-256 of the link's token. The
-token itself is never kept, nor anything of the plan or the client record; the numbers
-come from the directory lookups this process remembers anyway
+For each link served lately (not revoked or replaced: those show only the general
+help), at most REMEMBERED of them, the least recently served forgotten first: the
+client's country and region codes and the plan's hidden directory services (so a hidden
+line stays hidden), under the SHA-256 of the link's token. The token itself is never
+kept, nor anything of the plan or the client record; the numbers come from the
+directory lookups this process remembers anyway
 (hotlines.models.remembered_region_help). Each process remembers only what it served
 itself: a link it has not served gets the general numbers.
 """
@@ -37,6 +38,12 @@ def remember(link: PrivateLink) -> None:
         _links.move_to_end(link.token_hash)
         while len(_links) > REMEMBERED:
             _links.popitem(last=False)
+
+
+def forget(token_hash: str) -> None:
+    """Forget a link (revoked or replaced: its pages show only the general help)."""
+    with _lock:
+        _links.pop(token_hash, None)
 
 
 def region_help_for_path(path: str) -> RegionHelp | None:

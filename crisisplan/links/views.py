@@ -146,7 +146,10 @@ def revoke(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def unlock(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    """End a pause after wrong PINs (from the link page, or the dashboard's row)."""
     plan, link = get_link_for_user(request, client_pk)
     link.unlock(request.user)
     messages.success(request, _("The link is unlocked: the client can enter the PIN again."))
+    if request.POST.get("from") == "dashboard":
+        return redirect("clients:dashboard")
     return redirect("links:manage", client_pk=plan.client.pk)

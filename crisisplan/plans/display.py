@@ -19,7 +19,9 @@ def page_context(plan: Plan, **extra: Any) -> dict[str, Any]:
     return {
         "plan": plan,
         "client": client,
-        "client_name": client.preferred_name,
+        # "(name could not be read)" when the record does not decrypt: the plan's and
+        # the link's pages still work (revoke, unlock), for that record alone.
+        "client_name": client.shown_name,
         "client_url": reverse("clients:detail", args=[client.pk]),
         **extra,
     }
@@ -46,6 +48,10 @@ def record_info(client: Client) -> dict[str, str]:
         "emergency_contact_name": name,
         "emergency_contact_phone": phone,
         "emergency_contact_href": tel_href(phone) if phone else "",
+        # The editor shows these to the therapist, never the client's page.
+        "has_street_address": bool(client.street_address),
+        "consent": bool(client.emergency_contact_consent),
+        "consent_date": client.emergency_contact_consent_date,
         "edit_url": reverse("clients:edit", args=[client.pk]),
     }
 
@@ -61,6 +67,6 @@ def plan_body_context(plan: Plan, content: PlanContent) -> dict[str, Any]:
     return {
         "plan_sections": content.display_sections(keep=keep, country=plan.client.country),
         "region_help": region_help,
-        "last_reviewed_on": plan.published_at,
+        "last_reviewed_on": plan.reviewed_on,
         "cut_off_record": record_info(plan.client),
     }

@@ -46,6 +46,7 @@ def export_plan(client: Client) -> dict[str, Any] | None:
         "id": str(plan.pk),
         "published_version": (next((v["number"] for v in versions if v["published"]), None)),
         "published_at": plan.published_at.isoformat() if plan.published_at else None,
+        "reviewed_on": plan.reviewed_on.isoformat() if plan.reviewed_on else None,
         "next_review_on": plan.next_review_on.isoformat() if plan.next_review_on else None,
         "pinned_directory_services": sorted(pinned),
         "hidden_directory_services": sorted(hidden),

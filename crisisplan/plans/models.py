@@ -67,8 +67,11 @@ class Plan(models.Model):
     published_version = models.ForeignKey(
         "PlanVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # "Last reviewed on" for the client: when the shown version was published.
+    # When the shown version was published (a publication is not a review).
     published_at = models.DateTimeField(null=True, blank=True)
+    # "Last reviewed with your therapist on" for the client: the therapist's "Reviewed
+    # together today", and nothing else, sets it.
+    reviewed_on = models.DateField(_("reviewed together on"), null=True, blank=True)
     next_review_on = models.DateField("next review", null=True, blank=True)
     pinned_services = models.ManyToManyField(
         "hotlines.Service", blank=True, related_name="pinned_on_plans"
@@ -102,9 +105,36 @@ class Plan(models.Model):
     def status_tone(self) -> str:
         return {"published": "ok", "draft": "warn"}.get(self.status, "muted")
 
+    # "Reviewed together today" moves a due or missing review date this far ahead.
+    REVIEW_EVERY = datetime.timedelta(days=90)
+    # The dashboard shows a review due within this many days.
+    REVIEW_SOON = datetime.timedelta(days=14)
+
     @property
     def review_overdue(self) -> bool:
         return self.next_review_on is not None and self.next_review_on < timezone.localdate()
+
+    @property
+    def review_due_soon(self) -> bool:
+        """Due today or within REVIEW_SOON days (not overdue): the dashboard says so."""
+        today = timezone.localdate()
+        return (
+            self.next_review_on is not None
+            and today <= self.next_review_on <= today + self.REVIEW_SOON
+        )
+
+    def hints(self, content: PlanContent) -> list[str]:
+        """PlanContent.hints with this plan's review date and the client record's facts."""
+        client = self.client
+        return content.hints(
+            has_emergency_contact=bool(
+                client.emergency_contact_name and client.emergency_contact_phone
+            ),
+            has_consent=bool(client.emergency_contact_consent),
+            has_street_address=bool(client.street_address),
+            review_on=self.next_review_on,
+            review_overdue=self.review_overdue,
+        )
 
     def versions_newest_first(self) -> models.QuerySet[PlanVersion]:
         """Every version, ready to decrypt without a query per version."""
@@ -391,6 +421,21 @@ class Plan(models.Model):
             self.updated_at = timezone.now()
             self.save(update_fields=["next_review_on", "updated_at"])
             AuditEvent.objects.record(actor, Action.EDIT, self.client_id, fields=["next_review_on"])
+
+    def mark_reviewed(self, actor: Any) -> None:
+        """The therapist reviewed the plan together with the client today (their own
+        local date). A next review date that is missing or due moves REVIEW_EVERY ahead;
+        a later one stays."""
+        today = timezone.localdate()
+        with transaction.atomic():
+            self.reviewed_on = today
+            fields = ["reviewed_on"]
+            if self.next_review_on is None or self.next_review_on <= today:
+                self.next_review_on = today + self.REVIEW_EVERY
+                fields.append("next_review_on")
+            self.updated_at = timezone.now()
+            self.save(update_fields=[*fields, "updated_at"])
+            AuditEvent.objects.record(actor, Action.EDIT, self.client_id, fields=fields)
 
     def set_directory_choices(self, pinned_ids: set[int], hidden_ids: set[int], actor: Any) -> bool:
         """Replace the pinned and hidden services; True if anything changed."""

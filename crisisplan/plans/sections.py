@@ -21,6 +21,7 @@ with errors, so that a failed save keeps everything typed.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -28,10 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisplan.core.text import unsafe_text_error
 from hotlines.phones import (
     international_number,
     sms_href,
@@ -41,7 +44,10 @@ from hotlines.phones import (
 )
 from hotlines.regions import country_name
 
-SCHEMA = 1
+# 2: section 8 became one agreement (its first free-text fields are kept as "legacy"
+# fields, see Field.legacy) and section 9 was added. A version keeps the content it was
+# saved with (versions are immutable): PlanContent reads every schema.
+SCHEMA = 2
 MAX_ITEMS = 30  # per list
 MAX_TEXT = 500  # characters per item
 MAX_NAME = 200
@@ -65,10 +71,21 @@ class Field:
     # way the client's page then offers ("sms" or "whatsapp").
     of: str = ""
     reach: str = ""
+    # Kept from an older shape of the section: the editor shows it only while it holds
+    # text (so nothing written before is lost), and the client's page shows it as written.
+    legacy: bool = False
 
     @property
     def input_type(self) -> str:
         return {"phone": "tel", "minutes": "number", "tick": "checkbox"}.get(self.kind, "text")
+
+    @property
+    def short(self) -> bool:
+        """A one-line control (a name, a number): on a phone its label sits
+        beside it, as in a list's rows."""
+        return self.kind in ("phone", "minutes") or (
+            self.kind == "text" and self.max_length <= MAX_NAME
+        )
 
     @property
     def multiline(self) -> bool:
@@ -93,6 +110,8 @@ class Part:
     help: str = ""
     # Its rows are people (sections 3 and 4): the client's page offers to text them.
     people: bool = False
+    # What the editor says about a list's items (the limits are for validation only).
+    advice: str = _("A few specific items, in the client's own words.")
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
@@ -109,6 +128,8 @@ class Section:
     title: str
     help: str
     parts: tuple[Part, ...]
+    # For the therapist only (the editor), never on the client's page.
+    guidance: tuple[str, ...] = ()
 
 
 def _text(label: str = _("Text"), help: str = "") -> Field:
@@ -136,7 +157,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Warning signs that a crisis may be starting"),
         _(
             "Thoughts, feelings, situations or behaviour that tell the client a crisis may be "
-            "coming, in the client's own words."
+            "coming."
         ),
         (
             Part(
@@ -167,7 +188,10 @@ SECTIONS: tuple[Section, ...] = (
         3,
         "distractions",
         _("People and places that help me take my mind off things"),
-        _("People to be with (a name and a phone number) or places to go (a place)."),
+        _(
+            "Company and distraction, without talking about the crisis: people to be "
+            "with, or places to go."
+        ),
         (
             Part(
                 "distractions",
@@ -185,7 +209,7 @@ SECTIONS: tuple[Section, ...] = (
         4,
         "helpers",
         _("People I can ask for help"),
-        _("Family members or friends the client can ask for help in a crisis."),
+        _("People the client would actually tell that they are in crisis, and ask for help."),
         (
             Part(
                 "helpers",
@@ -233,7 +257,14 @@ SECTIONS: tuple[Section, ...] = (
                         of="after_hours",
                         reach="whatsapp",
                     ),
-                    Field("after_hours_note", _("When the after-hours number can be used")),
+                    Field(
+                        "after_hours_note",
+                        _("When the after-hours number is answered"),
+                        help=_(
+                            "Hours, and whom to call outside them: a crisis line first, "
+                            "the emergency number in danger."
+                        ),
+                    ),
                 ),
                 many=False,
             ),
@@ -245,6 +276,7 @@ SECTIONS: tuple[Section, ...] = (
                 item_plural=_("professionals"),
                 needs_one_of=("name",),
                 needs_message=_("Give the name of this professional or service."),
+                advice="",
             ),
             Part(
                 "emergency_department",
@@ -258,7 +290,10 @@ SECTIONS: tuple[Section, ...] = (
         6,
         "safer",
         _("Making my surroundings safer"),
-        _("Steps the client agrees to take to make means of harm harder to reach."),
+        _(
+            "The steps the client agrees to, each written as the action only (who keeps "
+            "what, where the client goes), never how harm could be done."
+        ),
         (
             Part(
                 "safer",
@@ -267,6 +302,14 @@ SECTIONS: tuple[Section, ...] = (
                 item_noun=_("step"),
                 item_plural=_("steps"),
             ),
+        ),
+        guidance=(
+            _(
+                "Ask which means the client has thought of, and always about medication "
+                "and firearms at home."
+            ),
+            _("Involve a trusted person, who keeps things for now."),
+            _("Say that the steps can be temporary, until the crisis passes."),
         ),
     ),
     Section(
@@ -288,40 +331,100 @@ SECTIONS: tuple[Section, ...] = (
         8,
         "session_cut_off",
         _("If our online session is cut off"),
-        _(
-            "What happens when the connection drops during an online session. The client's "
-            "usual location and emergency contact come from the client record."
-        ),
+        _("One agreement in the client's voice: each field continues its label's sentence."),
         (
             Part(
                 "session_cut_off",
                 _("Agreement"),
                 (
-                    Field("who_calls", _("Who calls whom"), kind="choice", choices=WHO_CALLS),
+                    Field(
+                        "who_calls",
+                        _("If our session drops"),
+                        kind="choice",
+                        choices=WHO_CALLS,
+                    ),
                     Field(
                         "number",
-                        _("On which number"),
+                        _("On this number"),
                         kind="phone",
                         max_length=MAX_PHONE,
-                        help=_("The number to call or to be called on."),
+                        help=_("The client's number if you call them; yours if they call you."),
                     ),
                     Field(
                         "minutes",
-                        _("After how many minutes"),
+                        _("We try to reconnect for (minutes)"),
                         kind="minutes",
                         max_length=4,
                         help=format_lazy(_("A whole number from 1 to {}."), MAX_MINUTES),
                     ),
                     Field(
-                        "emergency_contact_when",
-                        _("When the therapist contacts my emergency contact"),
+                        "then",
+                        _("If we can't reconnect in that time,"),
                         kind="longtext",
+                        help=_("For example: “I call my therapist's after-hours number.”"),
+                    ),
+                    Field(
+                        "no_answer",
+                        _("If I call my therapist and they don't answer,"),
+                        kind="longtext",
+                        help=_(
+                            "For example: “I leave a message and try again in 10 minutes. If "
+                            "I feel unsafe, I call the crisis line straight away.”"
+                        ),
+                    ),
+                    Field(
+                        "contact_if",
+                        _("My therapist calls my emergency contact if"),
+                        kind="longtext",
+                        help=_(
+                            "For example: “we can't reconnect within 15 minutes and I had said "
+                            "I was not safe.”"
+                        ),
+                    ),
+                    Field(
+                        "services_if",
+                        _("My therapist calls emergency services where I am if"),
+                        kind="longtext",
+                        help=_(
+                            "For example: “I am in danger and neither I nor my emergency "
+                            "contact can be reached.”"
+                        ),
+                    ),
+                    # The first shape of this section: free text under these labels.
+                    Field(
+                        "emergency_contact_when",
+                        _("Earlier wording: when the therapist contacts my emergency contact"),
+                        kind="longtext",
+                        legacy=True,
                     ),
                     Field(
                         "emergency_services_when",
-                        _("When the therapist contacts emergency services"),
+                        _("Earlier wording: when the therapist contacts emergency services"),
                         kind="longtext",
+                        legacy=True,
                     ),
+                ),
+                many=False,
+            ),
+        ),
+    ),
+    Section(
+        9,
+        "follow_through",
+        _("Keeping my plan at hand"),
+        _(
+            "Agree where the client will keep the plan, whom they will show it to, and what "
+            "might stop them using it, with what they will do about that."
+        ),
+        (
+            Part(
+                "follow_through",
+                _("Using the plan"),
+                (
+                    Field("keep_where", _("Where I keep it"), max_length=MAX_NAME),
+                    Field("share_with", _("Whom I share it with"), max_length=MAX_NAME),
+                    Field("in_the_way", _("What might get in the way")),
+                    Field("agreed", _("What I will do then")),
                 ),
                 many=False,
             ),
@@ -400,9 +503,13 @@ class Item:
 
     text: str
     phones: tuple[Phone, ...] = ()
-    label: str = ""  # a record's field label ("When the after-hours number can be used")
+    label: str = ""  # a record's field label ("When the after-hours number is answered")
+    # A sentence with its number inside: ``text``, the number, then ``tail`` (section 8).
+    tail: str = ""
 
     def __str__(self) -> str:
+        if self.tail:
+            return " ".join([str(self.text), *(str(p) for p in self.phones)]) + self.tail
         parts = [str(self.text)] if self.text else []
         parts += [str(phone) for phone in self.phones]
         line = " — ".join(parts)
@@ -516,9 +623,26 @@ class PlanContent:
 
     # -- completeness --
 
-    def hints(self, *, has_emergency_contact: bool, has_location: bool) -> list[str]:
-        """What a careful therapist would want to add; warnings, never blocks."""
+    def hints(
+        self,
+        *,
+        has_emergency_contact: bool,
+        has_consent: bool,
+        has_street_address: bool,
+        review_on: datetime.date | None = None,
+        review_overdue: bool = False,
+    ) -> list[str]:
+        """What a careful therapist would want to add, the most important first;
+        warnings, never blocks. The arguments are facts of the client record and the
+        plan (Plan.hints gathers them)."""
         hints = []
+        if not self.data["safer"]:
+            hints.append(
+                gettext(
+                    "Section 6 is empty: agree at least one step that makes the client's "
+                    "surroundings safer. Of all the sections, this one matters most."
+                )
+            )
         if not self.data["helpers"]:
             hints.append(gettext("Section 4 names no person the client can ask for help."))
         therapist = self.data["therapist"]
@@ -531,15 +655,60 @@ class PlanContent:
         )
         if not has_professional:
             hints.append(gettext("Section 5 has no phone number of a professional or service."))
-        if _is_blank(self.data["session_cut_off"]):
+        if therapist["after_hours"] and not therapist["after_hours_note"]:
+            hints.append(
+                gettext(
+                    "Section 5 has an after-hours number but not when it is answered: "
+                    "without that, it looks available day and night."
+                )
+            )
+        if not self.data["reasons"]:
+            hints.append(gettext("Section 7 is empty: ask what matters most to the client."))
+        if not self.data["warning_signs"]:
+            hints.append(gettext("Section 1 names no warning sign."))
+        if not self.data["coping"]:
+            hints.append(gettext("Section 2 names nothing the client can do on their own."))
+        cut_off = self.data["session_cut_off"]
+        if _is_blank(cut_off):
             hints.append(
                 gettext("Section 8 does not say what happens if an online session is cut off.")
             )
+        elif not cut_off["no_answer"]:
+            hints.append(
+                gettext(
+                    "Section 8 does not say what the client does if they call you and you "
+                    "don't answer."
+                )
+            )
+        if any(cut_off[key] for key in _LEGACY_LABELS):
+            hints.append(
+                gettext(
+                    "Section 8 has text in its earlier wording: move it into the sentences "
+                    "of the agreement, then empty the old fields."
+                )
+            )
+        if review_on is None:
+            hints.append(gettext("No review date is set: agree when you will review the plan."))
+        elif review_overdue:
+            hints.append(
+                gettext("The review date, %(date)s, has passed: review the plan together.")
+                % {"date": formats.date_format(review_on, "j F Y")}
+            )
         if not has_emergency_contact:
             hints.append(gettext("The client record has no emergency contact."))
-        if not has_location:
+        elif not has_consent:
             hints.append(
-                gettext("The client record has no city or address for where the client usually is.")
+                gettext(
+                    "The client record has no consent from the client for their emergency "
+                    "contact to be called."
+                )
+            )
+        if not has_street_address:
+            hints.append(
+                gettext(
+                    "The client record has no street address: a city alone is not enough "
+                    "for emergency services to find the client."
+                )
             )
         return hints
 
@@ -562,29 +731,109 @@ def _list_item(part: Part, row: Mapping[str, str], country: str = "") -> Item:
     return Item(text, (phone,))
 
 
+def _sentence(text: str) -> str:
+    """Typed text as the end of a sentence: with its full stop."""
+    return text if text[-1:] in ".!?…؟" else f"{text}."
+
+
+def _with_number(message: str, number: str) -> Item:
+    """A translated sentence holding %(number)s, the number a call link in it."""
+    before, _mark, after = message.partition("%(number)s")
+    return Item(before.rstrip(), (Phone(number),), tail=after)
+
+
 def _cut_off_items(part: Part, record: Mapping[str, str]) -> list[Item]:
+    """Section 8 as the client reads it: one agreement, sentence by sentence, in the
+    client's voice ("I" is always the client; the therapist is "my therapist")."""
     items = []
-    if record["who_calls"]:
-        items.append(Item(choice_label(part.field("who_calls"), record["who_calls"])))
-    if record["number"]:
-        items.append(Item("", (Phone(record["number"], gettext("On this number")),)))
-    if record["minutes"]:
-        minutes = record["minutes"]
-        count = int(minutes) if minutes.isdigit() else 0
+    who, number = record["who_calls"], record["number"]
+    if who == "therapist_calls":
+        if number:
+            items.append(
+                _with_number(
+                    gettext(
+                        "If our online session is cut off, my therapist calls me on %(number)s."
+                    ),
+                    number,
+                )
+            )
+        else:
+            items.append(Item(gettext("If our online session is cut off, my therapist calls me.")))
+    elif who == "client_calls":
+        if number:
+            items.append(
+                _with_number(
+                    gettext("If our online session is cut off, I call my therapist on %(number)s."),
+                    number,
+                )
+            )
+        else:
+            items.append(Item(gettext("If our online session is cut off, I call my therapist.")))
+    elif number:
+        items.append(
+            _with_number(
+                gettext("If our online session is cut off, we reconnect on %(number)s."), number
+            )
+        )
+    minutes, then = record["minutes"], record["then"]
+    if minutes.isdigit() and then:
+        count = int(minutes)
         items.append(
             Item(
                 ngettext(
-                    "If we cannot reconnect within %(minutes)s minute.",
-                    "If we cannot reconnect within %(minutes)s minutes.",
+                    "If we can't reconnect within %(count)s minute, %(then)s",
+                    "If we can't reconnect within %(count)s minutes, %(then)s",
                     count,
                 )
-                % {"minutes": minutes}
+                % {"count": count, "then": _sentence(then)}
             )
         )
-    for key in ("emergency_contact_when", "emergency_services_when"):
+    elif minutes.isdigit():
+        count = int(minutes)
+        items.append(
+            Item(
+                ngettext(
+                    "We try to reconnect for %(count)s minute.",
+                    "We try to reconnect for %(count)s minutes.",
+                    count,
+                )
+                % {"count": count}
+            )
+        )
+    elif then:
+        items.append(Item(gettext("If we can't reconnect, %(then)s") % {"then": _sentence(then)}))
+    if record["no_answer"]:
+        items.append(
+            Item(
+                gettext("If I call my therapist and they don't answer, %(then)s")
+                % {"then": _sentence(record["no_answer"])}
+            )
+        )
+    if record["contact_if"]:
+        items.append(
+            Item(
+                gettext("My therapist calls my emergency contact if %(condition)s")
+                % {"condition": _sentence(record["contact_if"])}
+            )
+        )
+    if record["services_if"]:
+        items.append(
+            Item(
+                gettext("My therapist calls emergency services where I am if %(condition)s")
+                % {"condition": _sentence(record["services_if"])}
+            )
+        )
+    for key, label in _LEGACY_LABELS.items():
         if record[key]:
-            items.append(Item(record[key], label=part.field(key).label))
+            items.append(Item(record[key], label=str(label)))
     return items
+
+
+# Section 8's first fields, as the client's page names them while they hold text.
+_LEGACY_LABELS = {
+    "emergency_contact_when": _("When my therapist contacts my emergency contact"),
+    "emergency_services_when": _("When my therapist contacts emergency services"),
+}
 
 
 def _multiset_minus(a: list[str], b: list[str]) -> list[bool]:
@@ -667,6 +916,12 @@ class FieldView:
     def label(self) -> str:
         return self.field.label
 
+    @property
+    def help(self) -> str:
+        """The field's help while it is empty or wrong: an example helps to write the
+        text, not to read it again (and a filled editor stays short on a phone)."""
+        return self.field.help if not self.value or self.error else ""
+
 
 @dataclass
 class RowView:
@@ -687,13 +942,10 @@ class PartView:
     error: str = ""
 
     @property
-    def limits(self) -> str:
-        longest = max(f.max_length for f in self.part.fields)
-        return gettext("Up to %(count)s %(items)s, each up to %(length)s characters.") % {
-            "count": MAX_ITEMS,
-            "items": self.part.items_noun,
-            "length": longest,
-        }
+    def advice(self) -> str:
+        """What the editor says about a list: brief and in the client's words (the
+        limits, MAX_ITEMS and each field's max_length, are only checked)."""
+        return self.part.advice
 
 
 @dataclass
@@ -968,6 +1220,9 @@ def _typed(f: Field, value: str) -> str:
 
 
 def _field_error(f: Field, value: str) -> str:
+    unsafe = unsafe_text_error(value)
+    if unsafe:
+        return f"{f.label}: {unsafe}"
     if len(value) > f.max_length:
         return gettext(
             "%(label)s: at most %(max)s characters; this has %(count)s (shorten it by %(extra)s)."

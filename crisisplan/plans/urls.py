@@ -18,6 +18,7 @@ urlpatterns = [
     path("clients/<uuid:client_pk>/plan/compare/", views.plan_compare, name="compare"),
     path("clients/<uuid:client_pk>/plan/unpublish/", views.plan_unpublish, name="unpublish"),
     path("clients/<uuid:client_pk>/plan/review/", views.plan_review, name="review"),
+    path("clients/<uuid:client_pk>/plan/reviewed/", views.plan_reviewed, name="reviewed"),
     path(
         "clients/<uuid:client_pk>/plan/versions/<int:number>/restore/",
         views.plan_restore,

@@ -61,12 +61,7 @@ def _render_editor(
             for c in directory
         ]
     info = record_info(client)
-    hints = editor.content.hints(
-        has_emergency_contact=bool(
-            client.emergency_contact_name and client.emergency_contact_phone
-        ),
-        has_location=bool(client.country and (client.city or client.street_address)),
-    )
+    hints = plan.hints(editor.content)
     country = client.country_name
     context = page_context(
         plan,
@@ -259,6 +254,11 @@ def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
         initial={"a": max(plan.current_number - 1, 1), "b": max(plan.current_number, 1)}
     )
     review_form = NextReviewForm(initial={"next_review_on": plan.next_review_on})
+    # Publishing happens here too: the latest version's hints, as the editor shows them.
+    latest = next((v for v in page.object_list if v.number == plan.current_number), None)
+    if latest is None and plan.current_number:
+        latest = plan.latest_version()
+        latest.plan = plan
     return render(
         request,
         "plans/versions.html",
@@ -268,6 +268,8 @@ def plan_versions(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
             version_numbers=range(plan.current_number, 0, -1),
             compare=compare,
             review_form=review_form,
+            hints=plan.hints(PlanContent(latest.content)) if latest else [],
+            hints_version=latest.number if latest else None,
         ),
     )
 
@@ -375,6 +377,23 @@ def plan_review(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
             _("Next review on %(date)s.") % {"date": formats.date_format(day, "j F Y")}
             if day
             else _("The review date was removed."),
+        )
+    return redirect("plans:versions", client_pk=plan.client.pk)
+
+
+@login_required
+@require_POST
+def plan_reviewed(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse:
+    """ "Reviewed together today": the date the client's page gives as the last review."""
+    plan = get_plan_for_user(request, client_pk)
+    if plan._state.adding:
+        messages.error(request, _("Save the plan before recording a review."))
+    else:
+        plan.mark_reviewed(request.user)
+        messages.success(
+            request,
+            _("Reviewed together today. Next review on %(date)s.")
+            % {"date": formats.date_format(plan.next_review_on, "j F Y")},
         )
     return redirect("plans:versions", client_pk=plan.client.pk)
 

@@ -1,12 +1,13 @@
 // Saving without leaving the page. A form marked data-save-in-place is sent with fetch
 // (the same POST, the same fields, the pressed button's name and value); the server
 // answers exactly as it does without JavaScript (a redirect to the saved page, the form
-// again with its errors, the conflict of a stale save), and that answer replaces the
-// page's body here. If there is no answer worth showing (no network, a 5xx, no answer
-// within TIMEOUT), nothing on the page changes, what was typed stays where it is, and
-// the form says "Not saved — try again" in its [data-save-failed] live region. Nothing
-// is kept in the browser. Without this file the form posts as usual, and a save that
-// fails shows what was typed on the error page (crisisplan.errors.server_error).
+// again with its errors, 409 with the conflict of a stale save), and that answer
+// replaces the page's body here. Any other answer leaves the page as it is, with what
+// was typed, and the form's [data-save-failed] live region says "Not saved — try again":
+// no network, a 5xx, no answer within TIMEOUT, or a refusal (403 for a form that went
+// stale, 404...), which would otherwise replace the text with an error page. Nothing is
+// kept in the browser. Without this file the form posts as usual, and a save that fails
+// shows what was typed on the error page (crisisplan.errors.server_error).
 (function () {
   "use strict";
   // The page's scripts run again when a save's answer replaces the body: once is enough.
@@ -16,8 +17,10 @@
 
   var TIMEOUT = 25000;
 
-  function failed(form) {
+  function failed(form, status) {
     delete form.dataset.saving;
+    // What was typed is still unsaved: the idle sign-out warning counts it again.
+    form.dispatchEvent(new Event("change", { bubbles: true }));
     form.querySelectorAll("[data-save-failed]").forEach(function (box) {
       box.textContent = "";
       // A moment later, so that a second failure is announced again.
@@ -25,7 +28,8 @@
         var strong = document.createElement("strong");
         strong.textContent = box.getAttribute("data-text");
         box.appendChild(strong);
-        box.appendChild(document.createTextNode(" " + box.getAttribute("data-detail")));
+        var detail = status ? box.getAttribute("data-refused").replace("%s", String(status)) : box.getAttribute("data-detail");
+        box.appendChild(document.createTextNode(" " + detail));
       }, 50);
     });
   }
@@ -67,7 +71,9 @@
     var button = event.submitter;
     if (button && button.name) { body.append(button.name, button.value); }
     var controller = new AbortController();
-    var timer = window.setTimeout(function () { controller.abort(); }, TIMEOUT);
+    // data-save-timeout (milliseconds) where a form needs another limit.
+    var limit = parseInt(form.getAttribute("data-save-timeout"), 10) || TIMEOUT;
+    var timer = window.setTimeout(function () { controller.abort(); }, limit);
     fetch(form.action, {
       method: "POST",
       body: body,
@@ -76,13 +82,18 @@
       headers: { "X-Requested-With": "fetch" }
     }).then(function (response) {
       if (response.status >= 500) { throw new Error("HTTP " + response.status); }
+      if (response.status >= 400 && response.status !== 409) {
+        window.clearTimeout(timer);
+        failed(form, response.status);
+        return null;
+      }
       return response.text().then(function (html) {
         window.clearTimeout(timer);
         show(html, response.url);
       });
     }).catch(function () {
       window.clearTimeout(timer);
-      failed(form);
+      failed(form, 0);
     });
   });
 })();

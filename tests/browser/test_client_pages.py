@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Error, Page, expect
 
 from crisisplan.links.models import PrivateLink
@@ -140,20 +141,25 @@ def test_every_client_page_has_both_kinds_of_help_and_only_large_tap_targets(
     expect(page.get_by_role("heading", name="Help in Corse, France")).to_be_visible()
     check("plan-somewhere-else")
 
-    _link, token = PrivateLink.issue(plan, None, pin="2468")  # replaces the first link
+    # Expired: a dead link that keeps its region's help (the README's trade-off).
+    PrivateLink.objects.update(expires_at=timezone.now())
     response = page.goto(landing)
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()
+    check("dead-link")
+    _link, token = PrivateLink.issue(plan, None, pin="2468")  # replaces the first link
+    response = page.goto(landing)
+    assert response is not None and response.status == 404
     # A replaced link answers as a token never issued (issue 11): the general help, not
     # its client's region, still one tap away.
     bar = page.get_by_role("banner", name="Help now")
     talk = bar.get_by_role("link", name=re.compile("^Talk to someone now"))
     expect(talk).to_have_attribute("href", "https://findahelpline.com")
     expect(bar.get_by_role("link", name="112")).to_have_attribute("href", "tel:112")
-    assert_tap_targets(page, "dead-link", sizes)
-    assert_accessible(page, "dead-link")
-    assert_reflows(page, "dead-link")
-    page.screenshot(path=artifacts / "client-dead-link.png", full_page=True)
+    assert_tap_targets(page, "replaced-link", sizes)
+    assert_accessible(page, "replaced-link")
+    assert_reflows(page, "replaced-link")
+    page.screenshot(path=artifacts / "client-replaced-link.png", full_page=True)
     page.goto(f"{live_server.url}/p/{token}/")
     expect(page.get_by_label("Your PIN")).to_be_visible()
     check("pin")

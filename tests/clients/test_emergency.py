@@ -165,13 +165,16 @@ def test_section_8_of_the_published_plan_or_a_marked_draft(
     plan = make_plan(record, full_content())
     content = page(alice_client, record)
     assert (
-        "After 15 minutes" in content
+        "emergency contact if we can&#x27;t reconnect within 15 minutes." in content
         and 'href="tel:07700900123"><bdi dir="ltr">07700 900123</bdi><' in content
     )
     assert "From version 1, a draft: not published to the client yet." in content
     plan.publish(plan.version(1), alice)
     content = page(alice_client, record)
-    assert "After 15 minutes" in content and "a draft" not in content
+    assert (
+        "emergency contact if we can&#x27;t reconnect within 15 minutes." in content
+        and "a draft" not in content
+    )
 
 
 def test_an_unreadable_plan_still_shows_the_numbers(

@@ -24,18 +24,26 @@ def orphaned(alice: Any, settings: Any) -> Any:
     return client
 
 
-@pytest.mark.parametrize("name", ["clients:detail", "clients:edit", None])
-def test_page_names_the_missing_key_id(
-    alice_client: HttpClient, orphaned: Any, name: str | None
-) -> None:
+@pytest.mark.parametrize("name", ["clients:detail", "clients:edit"])
+def test_page_names_the_missing_key_id(alice_client: HttpClient, orphaned: Any, name: str) -> None:
     alice_client.raise_request_exception = False
-    url = reverse(name, args=[orphaned.pk]) if name else reverse("clients:dashboard")
-    response = alice_client.get(url)
+    response = alice_client.get(reverse(name, args=[orphaned.pk]))
     assert response.status_code == 500
     content = response.content.decode()
     assert "wrapped with key id &#x27;k1&#x27;, which is not in ENCRYPTION_KEYS" in content
     assert "Secret Sunita" not in content and "private" not in content
     assert "Traceback" not in content
+
+
+def test_the_dashboard_lists_the_record_as_unreadable(
+    alice_client: HttpClient, orphaned: Any
+) -> None:
+    """The dashboard is not taken down by it (tests/clients/test_unreadable_records.py)."""
+    response = alice_client.get(reverse("clients:dashboard"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "name could not be read" in content
+    assert "Secret Sunita" not in content and "private" not in content
 
 
 def test_search_never_shows_the_unreadable_record(alice_client: HttpClient, orphaned: Any) -> None:

@@ -26,6 +26,11 @@ class Drill:
 
 @pytest.fixture(scope="session")
 def drill() -> Iterator[Drill]:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        # The drills bring their own cluster: once per CI run (the PostgreSQL one) is enough.
+        pytest.skip("the fault drills run with the PostgreSQL suite")
     try:
         faults.postgres_bin()
     except faults.DrillError as exc:

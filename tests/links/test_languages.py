@@ -194,15 +194,19 @@ def test_every_client_page_has_the_switch(alice: Any) -> None:
     pages["unknown"] = HttpClient().get("/p/not-a-token/")
     PrivateLink.objects.update(revoked_at=datetime(2026, 1, 1, tzinfo=UTC))
     pages["revoked"] = HttpClient().get(path)
+    PrivateLink.objects.update(revoked_at=None, expires_at=datetime(2026, 1, 1, tzinfo=UTC))
+    pages["expired"] = HttpClient().get(path)
     for name, response in pages.items():
         html = response.content.decode()
         assert html.count('name="switch_language"') == len(languages.codes()), name
         # Every language named in itself, for screen readers too.
         assert '<button type="submit" name="switch_language" value="ar" lang="ar"' in html, name
-    # The revoked link still opens in its client's language; an unknown one in the
-    # browser's (here none: English).
-    assert html_tag(pages["revoked"].content.decode()) == '<html lang="ar" dir="rtl">'
+    # A revoked link answers exactly like one never issued: in the browser's language
+    # (here none: English), never its client's, which would tell that it was real.
+    assert html_tag(pages["revoked"].content.decode()) == '<html lang="en" dir="ltr">'
     assert html_tag(pages["unknown"].content.decode()) == '<html lang="en" dir="ltr">'
+    # An expired one keeps its region's numbers, and its client's language.
+    assert html_tag(pages["expired"].content.decode()) == '<html lang="ar" dir="rtl">'
 
 
 def test_the_switch_on_a_page_of_no_link_follows_the_choice(db: None) -> None:
@@ -313,3 +317,17 @@ def test_the_scripts_catalogue_is_served_from_our_origin(db: None) -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert "django.gettext" in response.content.decode()
+
+
+def test_opening_hours_are_read_in_the_page_s_language() -> None:
+    from django.utils import translation
+
+    from hotlines.hours import format_hours, parse_hours
+
+    hours = parse_hours("Mon-Fri 09:00-17:00; Sat 10:00-14:00")
+    with translation.override("fr"):
+        assert format_hours(hours, for_reading=True) == "lun-ven 09:00-17:00; sam 10:00-14:00"
+        # The format curators write and the CSV carries stays the same in every language.
+        assert format_hours(hours) == "Mon-Fri 09:00-17:00; Sat 10:00-14:00"
+    with translation.override("ar"):
+        assert format_hours(hours, for_reading=True).startswith("إثنين-جمعة 09:00-17:00")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -24,12 +25,13 @@ def post(pairs: list[tuple[str, str]]) -> QueryDict:
     return data
 
 
-def test_eight_sections_with_the_design_titles() -> None:
-    assert [s.number for s in SECTIONS] == list(range(1, 9))
+def test_the_design_sections_then_keeping_the_plan_at_hand() -> None:
+    assert [s.number for s in SECTIONS] == list(range(1, 10))
     titles = [s.title for s in SECTIONS]
     assert titles[0] == "Warning signs that a crisis may be starting"
     assert titles[3] == "People I can ask for help"
     assert titles[7] == "If our online session is cut off"
+    assert titles[8] == "Keeping my plan at hand"
 
 
 def test_empty_rows_are_ignored_and_order_is_kept() -> None:
@@ -137,7 +139,7 @@ def test_too_many_items_is_refused_with_the_limit_and_all_kept() -> None:
     assert [r.fields[0].value for r in part.rows][: MAX_ITEMS + 2] == [
         f"idea {i}" for i in range(MAX_ITEMS + 2)
     ]
-    assert f"Up to {MAX_ITEMS}" in part.limits
+    assert part.advice == "A few specific items, in the client's own words."
 
 
 @pytest.mark.parametrize(
@@ -176,7 +178,10 @@ def test_session_cut_off_fields_are_checked() -> None:
     )
     assert state.is_valid
     items = [str(i) for i in state.content.items(SECTIONS[7].parts[0])]
-    assert items == ["My therapist calls me", "If we cannot reconnect within 5 minutes."]
+    assert items == [
+        "If our online session is cut off, my therapist calls me.",
+        "We try to reconnect for 5 minutes.",
+    ]
 
 
 def test_content_round_trips_through_the_editor() -> None:
@@ -241,18 +246,32 @@ def test_diff_counts_duplicates() -> None:
     assert old.diff(new)[1].added == ["Walk"]
 
 
+RECORD_COMPLETE = {
+    "has_emergency_contact": True,
+    "has_consent": True,
+    "has_street_address": True,
+    "review_on": datetime.date(2099, 1, 1),
+}
+
+
 def test_hints_warn_but_do_not_block() -> None:
     empty = PlanContent()
-    hints = empty.hints(has_emergency_contact=False, has_location=False)
-    assert len(hints) == 5
+    hints = empty.hints(has_emergency_contact=False, has_consent=False, has_street_address=False)
+    # Section 6 first: of all the gaps, the one that matters most.
+    assert hints[0].startswith("Section 6 is empty")
+    assert len(hints) == 10
     full = PlanContent(
         {
+            "warning_signs": [{"text": "I stop answering messages"}],
+            "coping": [{"text": "A walk"}],
             "helpers": [{"name": "Sam", "phone": ""}],
-            "therapist": {"after_hours": "0123"},
-            "session_cut_off": {"who_calls": "client_calls"},
+            "therapist": {"after_hours": "0123", "after_hours_note": "Weekdays until 22:00"},
+            "safer": [{"text": "Sam keeps my medicines for now"}],
+            "reasons": [{"text": "My niece"}],
+            "session_cut_off": {"who_calls": "client_calls", "no_answer": "I text Sam"},
         }
     )
-    assert full.hints(has_emergency_contact=True, has_location=True) == []
+    assert full.hints(**RECORD_COMPLETE) == []
 
 
 def test_display_leaves_out_empty_sections_and_links_phones() -> None:

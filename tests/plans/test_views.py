@@ -58,6 +58,7 @@ POSTS = [
     ("restore", (1,)),
     ("unpublish", ()),
     ("review", ()),
+    ("reviewed", ()),
 ]
 
 
@@ -200,7 +201,9 @@ def test_invalid_input_keeps_everything_typed(alice_client: HttpClient, plan: Pl
     assert "Not saved: 2 problems to fix" in page
     assert f"at most {MAX_TEXT} characters" in page and "x" * (MAX_TEXT + 5) in page
     assert "call me maybe" in page and "My cat Miso" in page and 'value="my note"' in page
-    assert f"Up to {MAX_ITEMS} signs, each up to {MAX_TEXT} characters." in page
+    # The limits are checked, not given as advice: the editor asks for a few items.
+    assert f"Up to {MAX_ITEMS}" not in page
+    assert "A few specific items, in the client&#x27;s own words." in page
     assert Plan.objects.get(pk=plan.pk).current_number == 2
 
 
@@ -396,8 +399,10 @@ def test_review_date(alice_client: HttpClient, plan: Plan) -> None:
 
 def test_preview_reads_like_the_clients_page(alice_client: HttpClient, plan: Plan) -> None:
     make_line(number="116 123")
+    plan.mark_reviewed(plan.client.therapist)
     page = alice_client.get(url("preview", plan.client)).content.decode()
-    assert "Last reviewed on" in page
+    assert "Last reviewed with your therapist on" in page
+    assert "How to use this plan" in page
     assert 'href="tel:01234567"' not in page
     assert 'href="tel:0001123456"' in page  # full_content's first phone: "0001 123 456"
     assert 'href="tel:116123"' in page
@@ -463,8 +468,10 @@ def test_version_history_is_paginated(alice: Any, alice_client: HttpClient) -> N
     alice_client.get(url("versions", record))
     before = decryption_count()
     content = alice_client.get(url("versions", record)).content.decode()
-    # one note per shown version, and the client's name in the heading
-    assert decryption_count() - before == VERSIONS_PER_PAGE + 1
+    # one note per shown version, the client's names in the heading (both, as
+    # Client.name_unreadable checks them), and the latest version's hints (its content;
+    # the record's emergency contact, consent, address)
+    assert decryption_count() - before == VERSIONS_PER_PAGE + 2 + 4
     assert "Page 1 of 3" in content and "note 60" in content and "note 35" not in content
     assert content.count('<option value="') == 2 * 60  # compare still offers every version
     oldest = alice_client.get(url("versions", record), {"page": "3"}).content.decode()

@@ -30,6 +30,7 @@ NO_PAGE = {
     "clients:follow_up_cancel",
     "plans:unpublish",
     "plans:review",
+    "plans:reviewed",
     "plans:restore",
     "plans:publish",
     "links:unlock",

@@ -90,8 +90,20 @@ def pseudo_locale(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["msgcat", "--use-first", "-o", str(merged), str(ours), *map(str, _django_catalogues())],
         check=True,
     )
+    # Every translation emptied (locale/fr holds French now, and changed strings waiting
+    # for their translators are fuzzy: still marked strings), then msgen fills in the
+    # English.
+    settled = folder / "settled.po"
+    subprocess.run(
+        ["msgattrib", "--clear-fuzzy", "--empty", "-o", str(settled), str(merged)], check=True
+    )
+    blank = folder / "blank.po"
+    subprocess.run(
+        ["msgfilter", "--keep-header", "-i", str(settled), "-o", str(blank), "sed", "-e", "d"],
+        check=True,
+    )
     english = folder / "english.po"
-    subprocess.run(["msgen", "-o", str(english), str(merged)], check=True)
+    subprocess.run(["msgen", "-o", str(english), str(blank)], check=True)
     wrapped = folder / "django.po"
     subprocess.run(
         [
@@ -241,3 +253,16 @@ def test_the_pseudo_language_does_wrap_strings(
     response = HttpClient().get(f"/p/{world['token']}/")
     assert f"{OPEN}Open my plan{CLOSE}" in response.content.decode()
     assert response["Content-Language"] == PSEUDO
+
+
+def test_a_service_keeps_its_own_name_and_its_kind_label_is_translated(
+    world: dict[str, Any],  # noqa: F811
+    in_pseudo_language: None,
+) -> None:
+    browser = HttpClient()
+    landing = f"/p/{world['token']}/"
+    assert browser.post(landing, {"pin": "2468"}).status_code == 302
+    html = browser.get(f"{landing}plan/").content.decode()
+    assert f"{OPEN}crisis line{CLOSE}" in html  # the kind label, translated
+    assert ">Samaritans</h3>" in html  # the service's name, as the directory has it
+    assert f"{OPEN}Samaritans" not in html

@@ -63,6 +63,9 @@ class Command(BaseCommand):
                 "full_name": "Rana Haddad",
                 "country": "LB",
                 "subdivision": "LB-BA",
+                # Fictional, like every demo name and number: a full address, as
+                # emergency services would need it.
+                "street_address": "Olive Tree Street 27, building Nour, 3rd floor, Achrafieh",
                 "city": "Beirut",
                 "timezone": "Asia/Beirut",
                 "preferred_language": "Arabic, English",
@@ -158,6 +161,9 @@ class Command(BaseCommand):
         if client is None or Plan.objects.filter(client=client, current_number__gt=0).exists():
             self.stdout.write("demo plan: already there")
             return
+        # A model a new therapist can copy: brief, specific, in the client's words; the
+        # crisis line before the emergency number; roles spread over several people;
+        # no detail of any means of harm. Every name, address and number is made up.
         first = {
             "warning_signs": [
                 {"text": "I stop answering messages from friends"},
@@ -183,24 +189,35 @@ class Command(BaseCommand):
                 "after_hours": "+44 20 7946 0999",
                 "after_hours_texts": "yes",
                 "after_hours_whatsapp": "yes",
-                "after_hours_note": "Weekdays until 22:00 Beirut time; otherwise call 140.",
+                "after_hours_note": "Weekdays until 22:00 Beirut time. Other times I call "
+                "the Embrace LifeLine, 1564; if I am in danger, 140 (or 112).",
             },
             "professionals": [{"name": "Dr. Salem", "role": "psychiatrist", "phone": "01 123 456"}],
             "emergency_department": {
-                "name": "Hospital emergency department",
-                "address": "Beirut (nearest to home)",
-                "phone": "140",
+                "name": "Cedar Hill Hospital, emergency department",
+                "address": "Hospital Street 5, Achrafieh, Beirut",
+                "phone": "01 987 654",
             },
-            "safer": [{"text": "Maya keeps my medication and gives me a week at a time"}],
+            "safer": [
+                {"text": "Maya keeps my medicines for now and brings me a week's supply at a time"},
+                {"text": "Karim keeps the things we talked about at his place until our review"},
+            ],
             "reasons": [{"text": "My niece Lina"}, {"text": "Finishing my degree"}],
             "session_cut_off": {
                 "who_calls": "therapist_calls",
                 "number": "+961 3 123 456",
                 "minutes": "5",
-                "emergency_contact_when": "If I cannot reach you within 15 minutes and you "
-                "had said you were not safe, I call Maya.",
-                "emergency_services_when": "If you told me you were in danger and neither you "
-                "nor Maya answer, I call emergency services for your address.",
+                "then": "I call my therapist's after-hours number",
+                "no_answer": "I leave a message and try again in 10 minutes. If I feel "
+                "unsafe, I call 1564 straight away",
+                "contact_if": "we can't reconnect within 15 minutes and I had said I was not safe",
+                "services_if": "I am in danger and neither I nor Maya can be reached",
+            },
+            "follow_through": {
+                "keep_where": "On my phone's home screen, and a printed copy in my bag",
+                "share_with": "Maya",
+                "in_the_way": "Thinking it won't help",
+                "agreed": "I try one step anyway, starting with step 2",
             },
         }
         plan = Plan(client=client)
@@ -211,4 +228,7 @@ class Command(BaseCommand):
         }
         version = plan.save_version(therapist, PlanContent(second), 1, "Added a coping idea.")
         plan.publish(version, therapist)
-        self.stdout.write(f"demo plan: {client_name}, 2 versions, version 2 published")
+        plan.mark_reviewed(therapist)
+        self.stdout.write(
+            f"demo plan: {client_name}, 2 versions, version 2 published, reviewed together"
+        )

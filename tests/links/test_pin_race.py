@@ -1,0 +1,187 @@
+"""PIN tries sent at once to several gunicorn processes: never more PIN checks than
+PIN_FAILURE_LIMIT before the pause, and the right PIN never opens a link that wrong
+ones have paused, however the requests interleave.
+
+Two gunicorn servers with three sync workers each serve the test database (six
+requests at once). The link's PIN is hashed with an Argon2 cost of about a second, as
+a real hash on a busy server takes: the window in which a check that read "not paused"
+is still running. (The servers check whatever hash the row holds.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import argon2
+import pytest
+from django.db import connection
+
+from conftest import TEST_KEYS
+from crisisplan.links.models import LinkOpen, PrivateLink
+from crisisplan.plans.models import Plan
+from tests.factory import full_content, make_client, make_plan, make_service
+from tests.links.test_processes import ROOT, Browser, Server, free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PIN = "2468"
+WORKERS = 3
+NOT_RIGHT = "That PIN is not right."
+
+
+def slow_pin_hash(pin: str, seconds: float = 1.5) -> str:
+    """A Django Argon2 hash of ``pin`` whose check takes about ``seconds`` here."""
+    probe = argon2.PasswordHasher(time_cost=4, memory_cost=8192, parallelism=1)
+    encoded = probe.hash(pin)
+    started = time.perf_counter()
+    probe.verify(encoded, pin)
+    per_round = (time.perf_counter() - started) / 4
+    rounds = max(4, round(seconds / max(per_round, 1e-4)))
+    hasher = argon2.PasswordHasher(time_cost=rounds, memory_cost=8192, parallelism=1)
+    return "argon2" + hasher.hash(pin)
+
+
+@pytest.fixture
+def servers(tmp_path: Path, settings: Any) -> Iterator[list[Server]]:
+    if connection.vendor != "postgresql":
+        pytest.skip("processes share a database server: PostgreSQL only")
+    db = connection.settings_dict
+    database_url = "postgres://{}:{}@{}:{}/{}".format(
+        urllib.parse.quote(db["USER"] or ""),
+        urllib.parse.quote(db["PASSWORD"] or ""),
+        db["HOST"] or "localhost",
+        db["PORT"] or 5432,
+        db["NAME"],
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "ENV_FILE": "",
+        "DEBUG": "true",
+        "DATABASE_URL": database_url,
+        "ENCRYPTION_KEYS": TEST_KEYS,
+        "STATIC_ROOT": str(settings.STATIC_ROOT),
+        "LINK_RATE_LIMIT_PER_ADDRESS": "1000/3600",
+        "LINK_RATE_LIMIT_PER_LINK": "1000/3600",
+    }
+    processes, found = [], []
+    try:
+        for n in range(2):
+            port = free_port()
+            argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+            argv += ["--workers", str(WORKERS), "--timeout", "120"]
+            processes.append(
+                subprocess.Popen(
+                    argv,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            found.append(Server(port, tmp_path / f"access{n}.log"))
+        deadline = time.monotonic() + 60
+        for server in found:
+            while True:
+                try:
+                    urllib.request.urlopen(server.url + "/login/", timeout=2).close()  # noqa: S310
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        yield found
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+
+
+@pytest.fixture
+def path(alice: Any) -> str:
+    make_service("Emergency services", country="GB", kind="emergency", phone="999")
+    plan: Plan = make_plan(make_client(alice, country="GB"), full_content(1))
+    plan.publish(plan.version(1), alice)
+    link, token = PrivateLink.issue(plan, None, pin="0000")
+    PrivateLink.objects.filter(pk=link.pk).update(pin_hash=slow_pin_hash(PIN))
+    return f"/p/{token}/"
+
+
+class PatientBrowser(Browser):
+    """Answers to a burst on a busy machine can take longer than Browser's 10 s."""
+
+    def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(url, body, timeout=120) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+def csrf_for(browser: Browser, server: Server, path: str) -> str:
+    _status, page = browser.request(server.url + path)
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_the_right_pin_never_opens_a_link_that_wrong_pins_paused(
+    servers: list[Server], path: str
+) -> None:
+    """Five wrong PINs reach five workers at once; while their slow checks run, the
+    right PIN reaches the sixth. The five have used every try: it is not checked."""
+    browser = PatientBrowser()
+    csrf = csrf_for(browser, servers[0], path)
+
+    def post(server: Server, pin: str) -> tuple[int, str]:
+        return browser.request(server.url + path, {"csrfmiddlewaretoken": csrf, "pin": pin})
+
+    with ThreadPoolExecutor(max_workers=2 * WORKERS) as pool:
+        wrong = [
+            pool.submit(post, servers[n % 2], f"11{n:02d}")
+            for n in range(PrivateLink.PIN_FAILURE_LIMIT)
+        ]
+        time.sleep(1.0)  # they are in the servers, hashing
+        right = pool.submit(post, servers[1], PIN)
+        answers = [future.result() for future in wrong]
+        status, page = right.result()
+    assert status == 403, "the right PIN opened a link that five wrong PINs had paused"
+    assert "paused" in page and NOT_RIGHT not in page  # refused, not checked
+    assert [code for code, _page in answers] == [403] * PrivateLink.PIN_FAILURE_LIMIT
+    assert sum(NOT_RIGHT in page for _code, page in answers) == PrivateLink.PIN_FAILURE_LIMIT
+    assert not LinkOpen.objects.exists()
+    link = PrivateLink.objects.get(revoked_at__isnull=True)
+    assert link.is_locked() and link.pin_pauses == 1
+
+
+def test_a_burst_of_wrong_pins_gets_exactly_the_allowed_checks(
+    servers: list[Server], path: str
+) -> None:
+    """Sixteen wrong PINs at once, on six workers: exactly five are checked (each answer
+    says whether its PIN was checked), the rest are refused unchecked."""
+    browser = PatientBrowser()
+    csrf = csrf_for(browser, servers[0], path)
+    tries = 16
+
+    def post(n: int) -> tuple[int, str]:
+        server = servers[n % 2]
+        return browser.request(server.url + path, {"csrfmiddlewaretoken": csrf, "pin": f"9{n:03d}"})
+
+    with ThreadPoolExecutor(max_workers=2 * WORKERS + 2) as pool:
+        answers = list(pool.map(post, range(tries)))
+    assert [code for code, _page in answers] == [403] * tries
+    checked = sum(NOT_RIGHT in page for _code, page in answers)
+    assert checked == PrivateLink.PIN_FAILURE_LIMIT
+    link = PrivateLink.objects.get(revoked_at__isnull=True)
+    assert link.is_locked() and link.pin_pauses == 1
+    assert link.failed_pin_attempts == PrivateLink.PIN_FAILURE_LIMIT
