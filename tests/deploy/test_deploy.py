@@ -15,10 +15,12 @@ from django_otp.oath import TOTP
 
 from crisisplan.core.keys import generate_entry
 from tests.deploy.conftest import (
+    CURATOR,
     DOMAIN,
     HEALTH_INTERVAL,
     LINK_RATE_LIMIT_PER_ADDRESS,
     LINK_RATE_LIMIT_PER_LINK,
+    OPERATOR,
     AppServer,
     Browser,
     Response,
@@ -51,6 +53,23 @@ def test_the_recipe_runs_with_production_settings(stack: Stack) -> None:
     assert "No migrations to apply" not in recipe["migrate"].stdout  # a fresh database
     assert "static files copied" in recipe["collectstatic"].stdout
     assert "no issues" in recipe["check"].stdout
+
+
+def test_the_first_operator_and_curator_set_up_two_step_login_first(stack: Stack) -> None:
+    """Made by step 6 (createsuperuser, create_curator); with the production settings
+    their first sign-in leads to setting up the second factor, not to any page."""
+    assert "Superuser created" in stack.deployment.recipe["operator"].stdout
+    assert "Curator curator@deploy.example created" in stack.deployment.recipe["curator"].stdout
+    for login in (OPERATOR, CURATOR):
+        browser = stack.browser()
+        step = browser.submit(
+            "/login/", {"username": login["email"], "password": login["password"]}
+        )
+        assert step.status == 302, step.body[:300]
+        for page in ("/", "/admin/"):  # nothing else before it
+            sent = browser.get(page)
+            assert sent.status == 302
+            assert sent.header("Location").startswith("/account/two-factor/")
 
 
 def test_http_redirects_to_https(stack: Stack) -> None:
