@@ -139,15 +139,22 @@ def production_env(url: str, keys: str, static_root: Path, **extra: str) -> dict
     }
 
 
-def manage(env: dict[str, str], *args: str, **more: str) -> subprocess.CompletedProcess[str]:
+def manage(
+    env: dict[str, str], *args: str, stdin: str | None = None, **more: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env={**env, **more},
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+OPERATOR = {"email": "operator@deploy.example", "password": "operator deploy passphrase"}
+CURATOR = {"email": "curator@deploy.example", "password": "curator deploy passphrase"}
 
 
 @dataclass
@@ -178,6 +185,18 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "migrate": manage(env, "migrate", "--noinput"),
             "collectstatic": manage(env, "collectstatic", "--noinput"),
             "check": manage(env, "check", "--deploy", "--fail-level", "WARNING"),
+            # README, Deploying, step 6: the first operator and curator.
+            "operator": manage(
+                env,
+                "createsuperuser",
+                "--noinput",
+                "--email",
+                OPERATOR["email"],
+                DJANGO_SUPERUSER_PASSWORD=OPERATOR["password"],
+            ),
+            "curator": manage(
+                env, "create_curator", CURATOR["email"], stdin=CURATOR["password"] + "\n"
+            ),
         }
         for step, result in recipe.items():
             assert result.returncode == 0, f"{step}:\n{result.stdout}{result.stderr}"

@@ -15,10 +15,12 @@ from django_otp.oath import TOTP
 
 from crisisplan.core.keys import generate_entry
 from tests.deploy.conftest import (
+    CURATOR,
     DOMAIN,
     HEALTH_INTERVAL,
     LINK_RATE_LIMIT_PER_ADDRESS,
     LINK_RATE_LIMIT_PER_LINK,
+    OPERATOR,
     AppServer,
     Browser,
     Response,
@@ -51,6 +53,23 @@ def test_the_recipe_runs_with_production_settings(stack: Stack) -> None:
     assert "No migrations to apply" not in recipe["migrate"].stdout  # a fresh database
     assert "static files copied" in recipe["collectstatic"].stdout
     assert "no issues" in recipe["check"].stdout
+
+
+def test_the_first_operator_and_curator_set_up_two_step_login_first(stack: Stack) -> None:
+    """Made by step 6 (createsuperuser, create_curator); with the production settings
+    their first sign-in leads to setting up the second factor, not to any page."""
+    assert "Superuser created" in stack.deployment.recipe["operator"].stdout
+    assert "Curator curator@deploy.example created" in stack.deployment.recipe["curator"].stdout
+    for login in (OPERATOR, CURATOR):
+        browser = stack.browser()
+        step = browser.submit(
+            "/login/", {"username": login["email"], "password": login["password"]}
+        )
+        assert step.status == 302, step.body[:300]
+        for page in ("/", "/admin/"):  # nothing else before it
+            sent = browser.get(page)
+            assert sent.status == 302
+            assert sent.header("Location").startswith("/account/two-factor/")
 
 
 def test_http_redirects_to_https(stack: Stack) -> None:
@@ -369,9 +388,14 @@ def test_a_stopped_app_server_leaves_rotation_without_a_failed_request(stack: St
         time.sleep(1)
         stopped.stop()
         stopped_at = time.monotonic()
-        time.sleep(3 * HEALTH_INTERVAL + 2)
+        noticed = stopped_at + 2 * HEALTH_INTERVAL
+        # At least 20 requests after the check noticed, however slow the machine.
+        wait_until(
+            "20 requests after the health check noticed",
+            lambda: sum(at > noticed for at, _status in asking.outcomes) >= 20,
+            timeout=60,
+        )
     outcomes = asking.outcomes
-    noticed = stopped_at + 2 * HEALTH_INTERVAL
     after = [status for at, status in outcomes if at > noticed]
     during = [status for at, status in outcomes if stopped_at <= at <= noticed]
     print(
@@ -379,7 +403,7 @@ def test_a_stopped_app_server_leaves_rotation_without_a_failed_request(stack: St
         f"({sum(s != 200 for s in during)} failed), {len(after)} after "
         f"({sum(s != 200 for s in after)} failed)"
     )
-    assert len(after) > 20
+    assert len(after) >= 20
     assert after == [200] * len(after)
     assert asking.failed() == []  # lb_try_duration retries refused connections
     # Started again, it is back in rotation.
