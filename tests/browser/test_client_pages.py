@@ -243,12 +243,17 @@ def test_the_demo_plan_prints_on_two_a4_pages(
     url = re.search(r"^link: (\S+)$", out.getvalue(), re.M).group(1)
     page = browser.new_page()
     page.goto(url)
-    page.get_by_role("button", name="Open my plan").click()
+    # The demo client lives in Beirut, so the pages open in Arabic; both languages print.
+    page.get_by_role("button", name="فتح خطتي").click()
+    expect(page.get_by_role("heading", name="خطتي للأزمات")).to_be_visible()
+    pdf = page.pdf(format="A4", path=artifacts / "demo-plan-ar.pdf")
+    arabic = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="My crisis plan")).to_be_visible()
     pdf = page.pdf(format="A4", path=artifacts / "demo-plan.pdf")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    print("printed pages of the demo plan:", pages)
-    assert pages == 2
+    print("printed pages of the demo plan: English", pages, "Arabic", arabic)
+    assert pages == 2 and arabic == 2
     page.close()
 
 

@@ -39,7 +39,7 @@ def test_the_editor_post_reads_in_the_editors_words() -> None:
         ("1. Warning signs that a crisis may be starting", ["I pace at night", "I skip meals"]),
         ("4. People I can ask for help", ["Name: Maya · Phone: 07700 900456 · On WhatsApp"]),
         ("5. Professionals and services I can contact", ["My therapist, Name: Dr. Ito"]),
-        ("8. If our online session is cut off", ["Who calls whom: I call my therapist"]),
+        ("8. If our online session is cut off", ["If our session drops: I call my therapist"]),
         ("Change note", ["After Tuesday"]),
     ]
 
@@ -48,7 +48,7 @@ def test_invalid_values_are_shown_as_typed() -> None:
     data = post(**{"helpers-0-phone": "call me maybe", "session_cut_off-minutes": "soon"})
     assert typed_text(data) == [
         ("4. People I can ask for help", ["Phone: call me maybe"]),
-        ("8. If our online session is cut off", ["After how many minutes: soon"]),
+        ("8. If our online session is cut off", ["We try to reconnect for (minutes): soon"]),
     ]
 
 

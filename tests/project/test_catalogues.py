@@ -66,7 +66,7 @@ def test_every_language_has_well_formed_catalogues(language: str, domain: str) -
 @pytest.mark.parametrize(
     ("language", "domain"),
     [
-        pytest.param(language, domain, marks=BEING_TRANSLATED)
+        pytest.param(language, domain, marks=BEING_TRANSLATED if domain == "django" else ())
         for language in TRANSLATED
         for domain in DOMAINS
     ],
