@@ -149,9 +149,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # (crisisplan/links/models.py, LinkPageQuery). A pooler in transaction mode (PgBouncer's
 # pool_mode=transaction) gives each transaction any server connection, where that
 # prepared statement may not exist: set DB_PREPARED_STATEMENTS=false (and CONN_MAX_AGE=0)
-# behind one. See README, "Scaling".
+# behind one. See docs/operations.md, "Scaling".
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
-# No request may hang on a database that does not answer (README, "Faults"): a
+# No request may hang on a database that does not answer (docs/operations.md, "Faults"): a
 # connection gives up after DATABASE_CONNECT_TIMEOUT seconds, unacknowledged data after
 # as long, and a statement (a web request's: crisisplan/wsgi.py sets it for the app
 # server, not for commands such as migrate) after DATABASE_STATEMENT_TIMEOUT seconds.

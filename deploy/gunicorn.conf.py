@@ -7,7 +7,7 @@ Read from the environment (the service's EnvironmentFile), beside the app's own:
   second machine, its private address; never one that clients can reach.
 - GUNICORN_WORKERS: worker processes (2 per core + 1). Each holds one database
   connection (CONN_MAX_AGE), so PostgreSQL's max_connections must exceed the sum over
-  all app servers (README, "Scaling").
+  all app servers (docs/operations.md, "Scaling").
 - GUNICORN_FORWARDED_ALLOW_IPS: the proxy's addresses (127.0.0.1,::1), the only ones
   whose X-Forwarded-Proto gunicorn believes. The app itself believes X-Forwarded-For
   and -Proto only with BEHIND_TLS_PROXY=true.
