@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
+from crisisplan.core.text import refuse_in_every_text_field
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """Django's admin, on a site that asks for the second factor (crisisplan.core.admin_site)."""
@@ -16,8 +18,6 @@ class CrisisPlanConfig(AppConfig):
 
     def ready(self) -> None:
         # Every form text field refuses NUL and bidi controls (crisisplan.core.text).
-        from crisisplan.core.text import refuse_in_every_text_field
-
         refuse_in_every_text_field()
         # Plans and links add to the client pages and export of the layer below them
         # (clients.hooks). Imported here because models load only once apps are ready.
