@@ -124,6 +124,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crisisplan.core.sessions.session_timing",
             ],
+            # Tag libraries of packages that are not apps of their own.
+            "libraries": {"plan_body": "crisisplan.plans.templatetags"},
         },
     },
 ]
