@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.htmlform import post_form
-from bench.run import Browser, Response, children, free_port
+from bench.run import Browser, Response, children, free_port, stop_group
 from crisisplan.core.keys import generate_entry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,16 +281,8 @@ class App:
         return children(self.process.pid) if self.process else []
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_group(self.process)
 
     def browser(self, timeout: float = 20) -> Browser:
         return Browser(self.port, timeout=timeout)

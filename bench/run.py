@@ -310,6 +310,21 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a process started with start_new_session=True and everything in its group
+    (gunicorn's workers, say): SIGTERM, up to 15 s to finish, then SIGKILL."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
 @dataclass
 class Service:
     """A server the benchmark started, in a process group of its own."""
@@ -323,16 +338,7 @@ class Service:
         return self.log.read_text()[-3000:] if self.log.exists() else ""
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        stop_group(self.process)
 
 
 class Bench:

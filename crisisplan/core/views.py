@@ -308,14 +308,22 @@ def account(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _save_choice(request: HttpRequest, form: LanguageForm | TimeZoneForm) -> bool:
+    """Save the one field of an account-page choice (named as the user's field) on the
+    user; False, and nothing saved, when the choice is not one of the list's."""
+    if not form.is_valid():
+        return False
+    (field,) = form.fields
+    setattr(request.user, field, form.cleaned_data[field])
+    request.user.save(update_fields=[field])
+    return True
+
+
 @login_required
 @require_POST
 def language(request: HttpRequest) -> HttpResponse:
     """Set the language of the user's pages; the message is already in it."""
-    form = LanguageForm(request.POST)
-    if form.is_valid():
-        request.user.language = form.cleaned_data["language"]
-        request.user.save(update_fields=["language"])
+    if _save_choice(request, LanguageForm(request.POST)):
         translation.activate(request.user.language or get_language_from_request(request))
         messages.success(request, _("Your pages are shown in this language from now on."))
     else:
@@ -327,14 +335,10 @@ def language(request: HttpRequest) -> HttpResponse:
 @require_POST
 def time_zone(request: HttpRequest) -> HttpResponse:
     """Set the time zone of every date and time shown to the user."""
-    form = TimeZoneForm(request.POST)
-    if form.is_valid():
-        request.user.time_zone = form.cleaned_data["time_zone"]
-        request.user.save(update_fields=["time_zone"])
+    if _save_choice(request, TimeZoneForm(request.POST)):
+        zone = request.user.time_zone.replace("_", " ")
         messages.success(
-            request,
-            _("Dates and times are shown in %(zone)s from now on.")
-            % {"zone": request.user.time_zone.replace("_", " ")},
+            request, _("Dates and times are shown in %(zone)s from now on.") % {"zone": zone}
         )
     else:
         messages.error(request, _("Choose a time zone from the list."))

@@ -10,14 +10,8 @@ is still running. (The servers check whatever hash the row holds.)
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,19 +19,20 @@ from typing import Any
 
 import argon2
 import pytest
-from django.db import connection
 
-from conftest import TEST_KEYS
 from crisisplan.links.models import LinkOpen, PrivateLink
 from crisisplan.plans.models import Plan
 from tests.factory import full_content, make_client, make_plan, make_service
-from tests.links.test_processes import ROOT, Browser, Server, free_port
+from tests.servers import Browser, Server, gunicorn_servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PIN = "2468"
 WORKERS = 3
 NOT_RIGHT = "That PIN is not right."
+# Seconds to wait for an answer: answers to a burst on a busy machine can take longer
+# than Browser's 10 s.
+PATIENCE = 120
 
 
 def slow_pin_hash(pin: str, seconds: float = 1.5) -> str:
@@ -53,59 +48,18 @@ def slow_pin_hash(pin: str, seconds: float = 1.5) -> str:
 
 
 @pytest.fixture
-def servers(tmp_path: Path, settings: Any) -> Iterator[list[Server]]:
-    if connection.vendor != "postgresql":
-        pytest.skip("processes share a database server: PostgreSQL only")
-    db = connection.settings_dict
-    database_url = "postgres://{}:{}@{}:{}/{}".format(
-        urllib.parse.quote(db["USER"] or ""),
-        urllib.parse.quote(db["PASSWORD"] or ""),
-        db["HOST"] or "localhost",
-        db["PORT"] or 5432,
-        db["NAME"],
-    )
-    env = {
-        "PATH": os.environ["PATH"],
-        "ENV_FILE": "",
-        "DEBUG": "true",
-        "DATABASE_URL": database_url,
-        "ENCRYPTION_KEYS": TEST_KEYS,
-        "STATIC_ROOT": str(settings.STATIC_ROOT),
-        "LINK_RATE_LIMIT_PER_ADDRESS": "1000/3600",
-        "LINK_RATE_LIMIT_PER_LINK": "1000/3600",
-    }
-    processes, found = [], []
-    try:
-        for n in range(2):
-            port = free_port()
-            argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
-            argv += ["--workers", str(WORKERS), "--timeout", "120"]
-            processes.append(
-                subprocess.Popen(
-                    argv,
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            found.append(Server(port, tmp_path / f"access{n}.log"))
-        deadline = time.monotonic() + 60
-        for server in found:
-            while True:
-                try:
-                    urllib.request.urlopen(server.url + "/login/", timeout=2).close()  # noqa: S310
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+def servers(tmp_path: Path) -> Iterator[list[Server]]:
+    env = {"LINK_RATE_LIMIT_PER_ADDRESS": "1000/3600", "LINK_RATE_LIMIT_PER_LINK": "1000/3600"}
+    with gunicorn_servers(
+        tmp_path,
+        env,
+        workers=WORKERS,
+        options=["--timeout", "120"],
+        access_log=False,
+        ready_within=60,
+        stop_within=20,
+    ) as found:
         yield found
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
 
 
 @pytest.fixture
@@ -116,18 +70,6 @@ def path(alice: Any) -> str:
     link, token = PrivateLink.issue(plan, None, pin="0000")
     PrivateLink.objects.filter(pk=link.pk).update(pin_hash=slow_pin_hash(PIN))
     return f"/p/{token}/"
-
-
-class PatientBrowser(Browser):
-    """Answers to a burst on a busy machine can take longer than Browser's 10 s."""
-
-    def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            with self.opener.open(url, body, timeout=120) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
 
 
 def csrf_for(browser: Browser, server: Server, path: str) -> str:
@@ -154,7 +96,7 @@ def test_the_right_pin_never_opens_a_link_that_wrong_pins_paused(
 ) -> None:
     """Five wrong PINs reach five workers at once; while their slow checks run, the
     right PIN reaches the sixth. The five have used every try: it is not checked."""
-    browser = PatientBrowser()
+    browser = Browser(timeout=PATIENCE)
     csrf = csrf_for(browser, servers[0], path)
 
     def post(server: Server, pin: str) -> tuple[int, str]:
@@ -183,7 +125,7 @@ def test_a_burst_of_wrong_pins_gets_exactly_the_allowed_checks(
 ) -> None:
     """Sixteen wrong PINs at once, on six workers: exactly five are checked (each answer
     says whether its PIN was checked), the rest are refused unchecked."""
-    browser = PatientBrowser()
+    browser = Browser(timeout=PATIENCE)
     csrf = csrf_for(browser, servers[0], path)
     tries = 16
 

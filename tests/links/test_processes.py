@@ -7,14 +7,9 @@ a real redis-server (CACHE_URL), as crisisplan/links/gate.py keeps them.
 
 from __future__ import annotations
 
-import http.cookiejar
 import importlib.util
 import logging
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -25,28 +20,13 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
 
-from conftest import TEST_KEYS
 from crisisplan.links.models import LinkOpen, PrivateLink
 from crisisplan.logfilters import RedactTokensFilter
 from crisisplan.plans.models import Plan
 from hotlines.models import ContactMethod
 from tests.factory import full_content, make_client, make_plan, make_service
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, port: int, log: Path) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = log
+from tests.servers import ROOT, Browser, Server, gunicorn_servers
 
 
 @pytest.fixture(params=["database"])
@@ -59,69 +39,12 @@ both_stores = pytest.mark.parametrize("store", ["database", "redis"], indirect=T
 
 
 @pytest.fixture
-def servers(tmp_path: Path, settings: Any, store: str) -> Iterator[list[Server]]:
-    if connection.vendor != "postgresql":
-        pytest.skip("two processes share a database server: PostgreSQL only")
-    db = connection.settings_dict
-    database_url = "postgres://{}:{}@{}:{}/{}".format(
-        urllib.parse.quote(db["USER"] or ""),
-        urllib.parse.quote(db["PASSWORD"] or ""),
-        db["HOST"] or "localhost",
-        db["PORT"] or 5432,
-        db["NAME"],
-    )
-    env = {
-        "PATH": os.environ["PATH"],
-        "ENV_FILE": "",
-        "DEBUG": "true",
-        "DATABASE_URL": database_url,
-        "ENCRYPTION_KEYS": TEST_KEYS,
-        "STATIC_ROOT": str(settings.STATIC_ROOT),
-        "LINK_RATE_LIMIT_PER_ADDRESS": "10/3600",
-        "LINK_RATE_LIMIT_PER_LINK": "1000/3600",
-    }
+def servers(tmp_path: Path, store: str) -> Iterator[list[Server]]:
+    env = {"LINK_RATE_LIMIT_PER_ADDRESS": "10/3600", "LINK_RATE_LIMIT_PER_LINK": "1000/3600"}
     if store != "database":
         env["CACHE_URL"] = store
-    processes, found = [], []
-    try:
-        for n in range(2):
-            port, log = free_port(), tmp_path / f"access{n}.log"
-            processes.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "--bind",
-                        f"127.0.0.1:{port}",
-                        "--workers",
-                        "1",
-                        "--access-logfile",
-                        str(log),
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            found.append(Server(port, log))
-        deadline = time.monotonic() + 30
-        for server in found:
-            while True:
-                try:
-                    urllib.request.urlopen(server.url + "/login/", timeout=2).close()  # noqa: S310
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+    with gunicorn_servers(tmp_path, env) as found:
         yield found
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -130,29 +53,6 @@ def plan(alice: Any) -> Plan:
     plan = make_plan(make_client(alice, country="GB"), full_content(1))
     plan.publish(plan.version(1), alice)
     return plan
-
-
-class Browser:
-    """A cookie-keeping client (cookies are per host, so both servers share them)."""
-
-    def __init__(self) -> None:
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-            NoRedirect(),
-        )
-
-    def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            with self.opener.open(url, body, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 pytestmark = pytest.mark.django_db(transaction=True)
