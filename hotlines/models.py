@@ -369,10 +369,11 @@ def remembered_region_help(
 _countries_cache: dict[uuid.UUID | None, list[str]] = {}
 
 
-def directory_countries() -> list[str]:
+def directory_countries(*, version: uuid.UUID | object | None = CURRENT) -> list[str]:
     """The codes of the countries with an active service, remembered in this process
-    until the directory changes (the directory page's country list)."""
-    version = DirectoryVersion.current()
+    until the directory changes (the directory page's country list). ``version``: as for
+    region_help()."""
+    version = DirectoryVersion.current() if version is CURRENT else version
     with _region_cache_lock:
         found = _countries_cache.get(version)
     if found is None:
@@ -383,11 +384,56 @@ def directory_countries() -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class CountryFilters:
+    """What the directory page offers to narrow a country's services: the codes of the
+    regions and the topics of its active services, sorted."""
+
+    subdivisions: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+
+# (directory version, country) -> its filters; only the current version's are kept.
+_filters_cache: dict[tuple[uuid.UUID | None, str], CountryFilters] = {}
+
+
+def country_filters(
+    country: str, *, version: uuid.UUID | object | None = CURRENT
+) -> CountryFilters:
+    """The regions and topics of ``country``'s active services, remembered in this
+    process until the directory changes (read once per country and version instead of
+    every service of the country on each directory page). No filters for a country
+    without an active service (and nothing is remembered for it)."""
+    version = DirectoryVersion.current() if version is CURRENT else version
+    country = (country or "").upper()
+    if country not in directory_countries(version=version):
+        return CountryFilters()
+    key = (version, country)
+    with _region_cache_lock:
+        found = _filters_cache.get(key)
+    if found is None:
+        rows = Service.objects.filter(active=True, country=country).order_by()
+        found = CountryFilters(
+            subdivisions=tuple(
+                sorted(
+                    rows.exclude(subdivision="").values_list("subdivision", flat=True).distinct()
+                )
+            ),
+            topics=tuple(sorted({t for ts in rows.values_list("topics", flat=True) for t in ts})),
+        )
+        with _region_cache_lock:
+            for stale in [k for k in _filters_cache if k[0] != version]:
+                del _filters_cache[stale]
+            _filters_cache[key] = found
+    return found
+
+
 def forget_region_help() -> None:
     """Empty this process's remembered lookups (tests that write with bulk_create)."""
     with _region_cache_lock:
         _region_cache.clear()
         _countries_cache.clear()
+        _filters_cache.clear()
 
 
 @dataclass(frozen=True)
