@@ -299,6 +299,11 @@ _one_change = threading.local()
 _region_cache: OrderedDict[tuple, RegionHelp] = OrderedDict()
 _region_cache_lock = threading.Lock()
 REGION_CACHE_SIZE = 500
+# The therapists' lookups (the directory page) are remembered apart, so that browsing
+# the directory's regions never pushes out the clients' lookups, which a client's page
+# falls back on while the database cannot be reached (remembered_region_help).
+_therapist_cache: OrderedDict[tuple, RegionHelp] = OrderedDict()
+THERAPIST_CACHE_SIZE = 200
 # region_help(version=...): ask the database for the directory's current version.
 CURRENT = object()
 
@@ -324,18 +329,23 @@ def region_help(
         frozenset(hidden_ids),
         audience,
     )
+    cache, size = (
+        (_region_cache, REGION_CACHE_SIZE)
+        if audience == Audience.CLIENT
+        else (_therapist_cache, THERAPIST_CACHE_SIZE)
+    )
     with _region_cache_lock:
-        found = _region_cache.get(key)
+        found = cache.get(key)
         if found is not None:
-            _region_cache.move_to_end(key)
+            cache.move_to_end(key)
             return found
     found = Service.objects.help_for_region(
         country, subdivision, pinned_ids=pinned_ids, hidden_ids=hidden_ids, audience=audience
     )
     with _region_cache_lock:
-        _region_cache[key] = found
-        while len(_region_cache) > REGION_CACHE_SIZE:
-            _region_cache.popitem(last=False)
+        cache[key] = found
+        while len(cache) > size:
+            cache.popitem(last=False)
     return found
 
 
@@ -432,6 +442,7 @@ def forget_region_help() -> None:
     """Empty this process's remembered lookups (tests that write with bulk_create)."""
     with _region_cache_lock:
         _region_cache.clear()
+        _therapist_cache.clear()
         _countries_cache.clear()
         _filters_cache.clear()
 

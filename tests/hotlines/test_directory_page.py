@@ -229,3 +229,22 @@ def test_a_country_with_many_entries_is_shown_a_page_at_a_time(alice_client, dir
     # Emergency numbers lead the first page, whatever the topic chosen.
     everything = alice_client.get(INDEX, {"country": "DE"})
     assert everything.context["page"].object_list[0][0].name == "Emergency services"
+
+
+def test_browsing_the_directory_keeps_the_clients_lookups_in_memory(
+    alice_client, directory, monkeypatch
+) -> None:
+    """A client's page falls back on its remembered lookup while the database cannot be
+    reached: therapists browsing many regions must not push it out."""
+    from hotlines import models
+
+    monkeypatch.setattr(models, "REGION_CACHE_SIZE", 2)
+    models.region_help("DE")
+    for params in (
+        {"country": "DE"},
+        {"country": "GB"},
+        {"country": "GB", "subdivision": "GB-ENG"},
+    ):
+        assert alice_client.get(INDEX, params).status_code == 200
+    remembered = models.remembered_region_help("DE")
+    assert remembered is not None and remembered.services[0].name == "Emergency services"
