@@ -42,6 +42,7 @@ from crisisplan.core.http import (
     typed_text_on_failure,
 )
 from crisisplan.core.models import UNSAVED_WORK_RESTORED, AuditEvent
+from crisisplan.core.paging import UncountedPaginator
 
 PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
@@ -57,9 +58,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     clients = Client.objects.for_therapist(request.user).for_dashboard()
     clients = clients.archived() if show_archived else clients.active()
     # Only the shown page is fetched and decrypted, with or without a search (the blind
-    # index finds names without decrypting them).
-    rows = clients.matching(request.user, query) if query else clients
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # index finds names without decrypting them). A search's matches are not counted:
+    # for a common name prefix they grow with the practice, so its pages say whether
+    # more follow, not how many (the plain list's count is read from an index alone).
+    if query:
+        paginator = UncountedPaginator(clients.matching(request.user, query), PAGE_SIZE)
+    else:
+        paginator = Paginator(clients, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     due = [] if show_archived else FollowUp.objects.for_therapist(request.user).due_with_streaks()
     return render(
         request,

@@ -299,6 +299,11 @@ _one_change = threading.local()
 _region_cache: OrderedDict[tuple, RegionHelp] = OrderedDict()
 _region_cache_lock = threading.Lock()
 REGION_CACHE_SIZE = 500
+# The therapists' lookups (the directory page) are remembered apart, so that browsing
+# the directory's regions never pushes out the clients' lookups, which a client's page
+# falls back on while the database cannot be reached (remembered_region_help).
+_therapist_cache: OrderedDict[tuple, RegionHelp] = OrderedDict()
+THERAPIST_CACHE_SIZE = 200
 # region_help(version=...): ask the database for the directory's current version.
 CURRENT = object()
 
@@ -324,18 +329,23 @@ def region_help(
         frozenset(hidden_ids),
         audience,
     )
+    cache, size = (
+        (_region_cache, REGION_CACHE_SIZE)
+        if audience == Audience.CLIENT
+        else (_therapist_cache, THERAPIST_CACHE_SIZE)
+    )
     with _region_cache_lock:
-        found = _region_cache.get(key)
+        found = cache.get(key)
         if found is not None:
-            _region_cache.move_to_end(key)
+            cache.move_to_end(key)
             return found
     found = Service.objects.help_for_region(
         country, subdivision, pinned_ids=pinned_ids, hidden_ids=hidden_ids, audience=audience
     )
     with _region_cache_lock:
-        _region_cache[key] = found
-        while len(_region_cache) > REGION_CACHE_SIZE:
-            _region_cache.popitem(last=False)
+        cache[key] = found
+        while len(cache) > size:
+            cache.popitem(last=False)
     return found
 
 
@@ -369,10 +379,11 @@ def remembered_region_help(
 _countries_cache: dict[uuid.UUID | None, list[str]] = {}
 
 
-def directory_countries() -> list[str]:
+def directory_countries(*, version: uuid.UUID | object | None = CURRENT) -> list[str]:
     """The codes of the countries with an active service, remembered in this process
-    until the directory changes (the directory page's country list)."""
-    version = DirectoryVersion.current()
+    until the directory changes (the directory page's country list). ``version``: as for
+    region_help()."""
+    version = DirectoryVersion.current() if version is CURRENT else version
     with _region_cache_lock:
         found = _countries_cache.get(version)
     if found is None:
@@ -383,11 +394,57 @@ def directory_countries() -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class CountryFilters:
+    """What the directory page offers to narrow a country's services: the codes of the
+    regions and the topics of its active services, sorted."""
+
+    subdivisions: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+
+# (directory version, country) -> its filters; only the current version's are kept.
+_filters_cache: dict[tuple[uuid.UUID | None, str], CountryFilters] = {}
+
+
+def country_filters(
+    country: str, *, version: uuid.UUID | object | None = CURRENT
+) -> CountryFilters:
+    """The regions and topics of ``country``'s active services, remembered in this
+    process until the directory changes (read once per country and version instead of
+    every service of the country on each directory page). No filters for a country
+    without an active service (and nothing is remembered for it)."""
+    version = DirectoryVersion.current() if version is CURRENT else version
+    country = (country or "").upper()
+    if country not in directory_countries(version=version):
+        return CountryFilters()
+    key = (version, country)
+    with _region_cache_lock:
+        found = _filters_cache.get(key)
+    if found is None:
+        rows = Service.objects.filter(active=True, country=country).order_by()
+        found = CountryFilters(
+            subdivisions=tuple(
+                sorted(
+                    rows.exclude(subdivision="").values_list("subdivision", flat=True).distinct()
+                )
+            ),
+            topics=tuple(sorted({t for ts in rows.values_list("topics", flat=True) for t in ts})),
+        )
+        with _region_cache_lock:
+            for stale in [k for k in _filters_cache if k[0] != version]:
+                del _filters_cache[stale]
+            _filters_cache[key] = found
+    return found
+
+
 def forget_region_help() -> None:
     """Empty this process's remembered lookups (tests that write with bulk_create)."""
     with _region_cache_lock:
         _region_cache.clear()
+        _therapist_cache.clear()
         _countries_cache.clear()
+        _filters_cache.clear()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,47 +13,56 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotlines.forms import DirectoryFilterForm, OutdatedReportForm
-from hotlines.models import Audience, Service, directory_countries
+from hotlines.models import (
+    Audience,
+    DirectoryVersion,
+    Service,
+    country_filters,
+    directory_countries,
+    region_help,
+)
 from hotlines.places import regions_for
 from hotlines.regions import country_choices, country_name
+
+ENTRIES_PER_PAGE = 20
 
 
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    active = Service.objects.filter(active=True).order_by()
-    # Regions and topics are offered for the chosen country only: the whole directory's
-    # would be thousands of options (and as many rows read) on every page.
+    # The country list, the chosen country's regions and topics, and its services are
+    # each read once per directory version and remembered in this process (a curator's
+    # change makes a new version), so the page costs the same however big the directory.
+    version = DirectoryVersion.current()
     chosen = request.GET.get("country", "").strip().upper()[:2]
-    in_country = active.filter(country=chosen)
+    filters = country_filters(chosen, version=version)
     data = request.GET.copy()
     if not data.get("subdivision", "").upper().startswith(f"{chosen}-"):
         data["subdivision"] = ""  # a region of another country: show the country's services
     form = DirectoryFilterForm(
         data,
-        countries=directory_countries(),
-        subdivisions=list(
-            in_country.exclude(subdivision="").values_list("subdivision", flat=True).distinct()
-        ),
-        topics=sorted(
-            {t for topics in in_country.values_list("topics", flat=True) for t in topics}
-        ),
+        countries=directory_countries(version=version),
+        subdivisions=list(filters.subdivisions),
+        topics=list(filters.topics),
     )
     region = None
     entries: list[tuple[Service, bool | None]] = []
     if form.is_valid() and form.cleaned_data["country"]:
         country = form.cleaned_data["country"]
         subdivision = form.cleaned_data["subdivision"]
-        region = Service.objects.help_for_region(country, subdivision, audience=Audience.THERAPIST)
+        region = region_help(country, subdivision, audience=Audience.THERAPIST, version=version)
         now = timezone.now()
         topic = form.cleaned_data["topic"]
         for service in region.services:
-            state = service.open_state(now)
             if topic and topic not in service.topics:
                 continue
+            state = service.open_state(now)
             if form.cleaned_data["open_now"] and state is not True:
                 continue
             entries.append((service, state))
+    # A page of entries at a time (emergency numbers first): a country with hundreds of
+    # lines shows the first ENTRIES_PER_PAGE and links to the rest.
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "hotlines/index.html",
@@ -60,6 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "region": region,
             "entries": entries,
+            "page": page,
             "country_name": country_name(region.country) if region else "",
         },
     )

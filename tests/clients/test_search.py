@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Client, ClientSearchToken
@@ -70,8 +71,47 @@ def test_a_search_decrypts_only_the_shown_page(alice_client: HttpClient, alice: 
     alice_client.get(URL)  # warm the session
     before = decryption_count()
     response = alice_client.get(URL, {"q": "bulk client"})
-    assert response.context["page"].paginator.count == 300
+    assert len(response.context["page"].object_list) == PAGE_SIZE
+    assert response.context["page"].has_next()  # found by one row more, never decrypted
     assert decryption_count() - before == 2 * PAGE_SIZE
+
+
+def test_a_search_does_not_count_its_matches(alice_client: HttpClient, alice: Any) -> None:
+    """Half of a practice of 10,000 can match a short prefix: the page reads one row more
+    than it shows, so its cost does not grow with the number of matches."""
+    make_clients(alice, PAGE_SIZE + 10)
+    alice_client.get(URL)  # warm the session
+    with CaptureQueriesContext(connection) as queries:
+        alice_client.get(URL, {"q": "bulk"})
+    client_rows = [q["sql"] for q in queries if 'FROM "clients_client"' in q["sql"]]
+    assert not [sql for sql in client_rows if "COUNT(" in sql.upper()], client_rows
+    assert [sql for sql in client_rows if f"LIMIT {PAGE_SIZE + 1}" in sql], client_rows
+
+
+def test_search_pages_say_more_follow_and_reach_them(alice_client: HttpClient, alice: Any) -> None:
+    make_clients(alice, PAGE_SIZE + 3)
+    make_client(alice, preferred_name="Other")
+    first = alice_client.get(URL, {"q": "bulk"}).content.decode()
+    assert first.count('<th scope="row">') == PAGE_SIZE
+    assert "More clients match than this page shows" in first
+    assert 'href="?q=bulk&amp;page=2">Next page</a>' in first
+    assert "<span>Page 1</span>" in first and "Previous page" not in first
+    second = alice_client.get(URL, {"q": "bulk", "page": "2"}).content.decode()
+    assert second.count('<th scope="row">') == 3
+    assert "More clients match" not in second and "Next page" not in second
+    assert 'href="?q=bulk&amp;page=1">Previous page</a>' in second
+    assert "<span>Page 2</span>" in second
+    # A page past the end (an old link) or not a page number: the first page.
+    for page in ("3", "0", "x", "99999999999999999999"):
+        content = alice_client.get(URL, {"q": "bulk", "page": page}).content.decode()
+        assert "<span>Page 1</span>" in content, page
+    # Archived clients are searched apart, with their own pages.
+    archived = alice_client.get(URL, {"q": "bulk", "archived": "1"}).content.decode()
+    assert "No archived client has a name starting with" in archived
+    # Matches that fit one page: no page links, no "more".
+    one = alice_client.get(URL, {"q": "other"}).content.decode()
+    assert one.count('<th scope="row">') == 1
+    assert "pagination" not in one and "More clients match" not in one
 
 
 def test_search_survives_rotation_and_the_old_key_retires(

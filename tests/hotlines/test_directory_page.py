@@ -160,3 +160,91 @@ def test_the_country_list_is_read_once_per_directory_change(alice_client, direct
     assert country_scans() == 1  # the directory changed: read again, once
     assert country_scans() == 0
     assert 'value="KE"' in alice_client.get(INDEX).content.decode()
+
+
+def directory_reads(alice_client, params: dict[str, str]) -> tuple[list[str], str]:
+    """The queries of one directory page that read services, and its HTML."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = alice_client.get(INDEX, params)
+    assert response.status_code == 200
+    reads = [q["sql"] for q in captured if 'FROM "hotlines_service"' in q["sql"]]
+    return reads, response.content.decode()
+
+
+def test_a_countrys_page_reads_no_service_until_the_directory_changes(
+    alice_client, directory
+) -> None:
+    """Regions, topics and entries of a country are read once per directory version, so
+    the page costs the same however many services the country has."""
+    params = {"country": "DE", "topic": "youth"}
+    first, _ = directory_reads(alice_client, params)
+    assert first  # read once
+    again, html = directory_reads(alice_client, params)
+    assert again == []
+    assert '<option value="suicide">suicide</option>' in html
+    assert "Office line" in html and "Crisis Text Line" not in html
+
+
+def test_a_curators_change_shows_at_once(alice_client, directory, carol) -> None:
+    params = {"country": "DE"}
+    directory_reads(alice_client, params)
+    line = make_service("Youth line", phone="0800 222 0 222", topics=["lgbtq"])
+    reads, html = directory_reads(alice_client, params)
+    assert reads  # a new version: read again
+    assert "Youth line" in html and "0800 222 0 222" in html
+    assert '<option value="lgbtq">lgbtq</option>' in html
+    assert 'value="DE-BY"' not in html
+    make_service("Bavaria line", subdivision="DE-BY")
+    assert 'value="DE-BY"' in directory_reads(alice_client, params)[1]
+    method = line.contact_methods.get()
+    method.value = "0800 333 0 333"
+    method.save()
+    _, html = directory_reads(alice_client, params)
+    assert "0800 333 0 333" in html and "0800 222 0 222" not in html
+    line.active = False
+    line.save()
+    _, html = directory_reads(alice_client, params)
+    assert "Youth line" not in html and "lgbtq" not in html
+
+
+def test_a_country_with_many_entries_is_shown_a_page_at_a_time(alice_client, directory) -> None:
+    from hotlines.views import ENTRIES_PER_PAGE
+
+    for n in range(ENTRIES_PER_PAGE + 2):
+        make_service(f"Line {n:02d}", topics=["suicide"])
+    params = {"country": "DE", "topic": "suicide"}
+    response = alice_client.get(INDEX, params)
+    html = response.content.decode()
+    assert html.count('class="service card"') == ENTRIES_PER_PAGE
+    assert f"{ENTRIES_PER_PAGE + 3} of {ENTRIES_PER_PAGE + 5} entries shown." in html
+    assert f"This page: 1 to {ENTRIES_PER_PAGE}." in html
+    assert "Page 1 of 2" in html
+    assert 'href="?country=DE&amp;topic=suicide&amp;page=2">Next page</a>' in html
+    second = alice_client.get(INDEX, {**params, "page": "2"}).content.decode()
+    assert second.count('class="service card"') == 3
+    assert "Page 2 of 2" in second and "Previous page" in second
+    # Emergency numbers lead the first page, whatever the topic chosen.
+    everything = alice_client.get(INDEX, {"country": "DE"})
+    assert everything.context["page"].object_list[0][0].name == "Emergency services"
+
+
+def test_browsing_the_directory_keeps_the_clients_lookups_in_memory(
+    alice_client, directory, monkeypatch
+) -> None:
+    """A client's page falls back on its remembered lookup while the database cannot be
+    reached: therapists browsing many regions must not push it out."""
+    from hotlines import models
+
+    monkeypatch.setattr(models, "REGION_CACHE_SIZE", 2)
+    models.region_help("DE")
+    for params in (
+        {"country": "DE"},
+        {"country": "GB"},
+        {"country": "GB", "subdivision": "GB-ENG"},
+    ):
+        assert alice_client.get(INDEX, params).status_code == 200
+    remembered = models.remembered_region_help("DE")
+    assert remembered is not None and remembered.services[0].name == "Emergency services"
