@@ -124,6 +124,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crisisplan.core.sessions.session_timing",
             ],
+            # The plan editor's rows, built in Python (crisisplan/plans/editor_html.py).
+            "libraries": {"plan_editor": "crisisplan.plans.editor_html"},
         },
     },
 ]

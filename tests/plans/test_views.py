@@ -147,7 +147,7 @@ def test_editor_shows_the_latest_version_and_hints(alice_client: HttpClient, ali
     record = make_client(alice, preferred_name="Kit")  # no emergency contact, no city
     make_plan(record, PlanContent({"coping": [{"text": "Walk the dog"}]}))
     page = alice_client.get(url("edit", record)).content.decode()
-    assert 'class="grow" maxlength="500">Walk the dog</textarea>' in page  # grows with its text
+    assert 'rows="1" maxlength="500">Walk the dog</textarea>' in page  # grows (CSS, JS)
     assert 'name="base_version" value="1"' in page
     for hint in (
         "no person",
