@@ -124,8 +124,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crisisplan.core.sessions.session_timing",
             ],
-            # Tag libraries of packages that are not apps of their own.
-            "libraries": {"plan_body": "crisisplan.plans.templatetags"},
+            # Tag libraries of the plans package (not an app of its own): the client's
+            # plan and the editor's rows, built in Python for speed (BENCHMARKS.md).
+            "libraries": {
+                "plan_body": "crisisplan.plans.body_html",
+                "plan_editor": "crisisplan.plans.editor_html",
+            },
         },
     },
 ]

@@ -22,7 +22,14 @@ from crisisplan.core import encryption
 from crisisplan.core.models import AuditEvent, DataKey
 from crisisplan.core.text import has_unsafe_characters
 from crisisplan.plans.sections import PlanContent, SectionDiff, changed_sections
-from hotlines.models import CURRENT, ContactMethod, RegionHelp, Service, region_help
+from hotlines.models import (
+    CURRENT,
+    ContactMethod,
+    DirectoryVersion,
+    RegionHelp,
+    Service,
+    region_help,
+)
 
 Action = AuditEvent.Action
 
@@ -201,6 +208,12 @@ class Plan(models.Model):
             version=self.__dict__.get("_directory_version", CURRENT),
         )
 
+    def _directory_version_now(self) -> uuid.UUID | None:
+        """The directory's version as this request knows it: remembered from the query
+        that read the plan (remember_directory_state), else read now."""
+        known = self.__dict__.get("_directory_version", CURRENT)
+        return DirectoryVersion.current() if known is CURRENT else known
+
     def directory_choices(self, extra_ids: Iterable[int] = ()) -> list[DirectoryChoice]:
         """For the editor: the region's services (shown unless hidden), then the services
         pinned from elsewhere in the country (and ``extra_ids``, e.g. search results
@@ -209,8 +222,11 @@ class Plan(models.Model):
 
         pinned, hidden = self.directory_ids()
         country, subdivision = self.client.country, self.client.subdivision
+        # The directory's version, read once for both lookups below: a plan with pins
+        # costs the same queries as one without.
+        version = self._directory_version_now()
         # The region's services as the client's page looks them up (remembered per process).
-        region = region_help(country, subdivision).services
+        region = region_help(country, subdivision, version=version).services
         region_ids = {s.pk for s in region}
         wanted = (pinned | set(extra_ids)) - region_ids
         # Those from elsewhere as the client's page looks them up with its pins (the
@@ -218,7 +234,9 @@ class Plan(models.Model):
         others = [
             s
             for s in (
-                region_help(country, subdivision, pinned_ids=wanted).services if wanted else []
+                region_help(country, subdivision, pinned_ids=wanted, version=version).services
+                if wanted
+                else []
             )
             if s.pk in wanted and (s.country == country or s.pk in pinned)
         ]
@@ -259,20 +277,21 @@ class Plan(models.Model):
         pin it. Services not offered keep their pins and hides. True if anything changed."""
 
         pinned, hidden = self.directory_ids()
+        before = (set(pinned), set(hidden))
         country, subdivision = self.client.country, self.client.subdivision
         region = {s.pk: s for s in region_help(country, subdivision).services}
-        # Offered outside the region: only the country's client-visible services (what
-        # directory_choices() and directory_search() offer) can be pinned, checked in one
-        # light query.
-        outside = offered - set(region)
+        # Ticked outside the region and not pinned yet: only the country's client-visible
+        # services (what directory_search() offers) can be pinned, checked in one light
+        # query. A pin the plan has is kept or dropped without asking the database, so a
+        # save of a plan with pins costs the same queries as one without.
+        new_pins = (offered & shown) - set(region) - pinned
         pinnable = (
             set(
                 Service.objects.visible_to_clients()
-                .filter(models.Q(country=country) | models.Q(pk__in=pinned))
-                .filter(pk__in=outside)
+                .filter(country=country, pk__in=new_pins)
                 .values_list("pk", flat=True)
             )
-            if outside
+            if new_pins
             else set()
         )
         for pk in offered:
@@ -280,8 +299,13 @@ class Plan(models.Model):
                 if region[pk].kind == Service.Kind.EMERGENCY:
                     continue  # an emergency number cannot be hidden
                 (hidden.discard if pk in shown else hidden.add)(pk)
+            elif pk in pinned:
+                if pk not in shown:
+                    pinned.discard(pk)
             elif pk in pinnable:
-                (pinned.add if pk in shown else pinned.discard)(pk)
+                pinned.add(pk)
+        if (pinned, hidden) == before:
+            return False
         return self.set_directory_choices(pinned, hidden, actor)
 
     # -- changes --

@@ -2,6 +2,13 @@
 // every section at once; long items grow with their text where CSS cannot do it.
 // Without this file the same buttons submit the form, and the server re-renders it
 // with the change applied and nothing saved or lost; sections still fold one by one.
+//
+// The rows are built by crisisplan/plans/editor_html.py. Every list has at least one
+// row: a blank copy of its first row, taken when the page loads, is the row that "Add
+// more rows" adds. A row's buttons are told apart by their value ("part:index:up"). The
+// names that say which row ("Move sign 2 up", "Warning sign 2", "Name, person 2") are
+// read off the first row, number 1, as patterns, so that every name stays true as rows
+// move.
 (function () {
   "use strict";
   var form = document.querySelector("form.plan-editor");
@@ -10,6 +17,7 @@
   // without it, the English text.
   var gettext = window.gettext || function (text) { return text; };
   var interpolate = window.interpolate || function (text, args) { return text.replace("%s", args[0]); };
+  var MAX_ROWS = 100;  // crisisplan/plans/sections.py: the server reads no more
 
   var status = document.createElement("p");
   status.className = "visually-hidden";
@@ -21,11 +29,41 @@
     window.setTimeout(function () { status.textContent = text; }, 50);
   }
 
+  function rowsOf(list) {
+    return list.querySelectorAll(":scope > li");
+  }
+
+  function verb(button) {
+    var value = button.value || "";
+    return value.slice(value.lastIndexOf(":") + 1);
+  }
+
+  // What in a row carries its number: [element, how it shows it (an attribute or the
+  // text)], in document order, the same for every row of a list.
+  function numbered(row) {
+    var found = [];
+    row.querySelectorAll("[aria-label]").forEach(function (el) { found.push([el, "aria-label"]); });
+    row.querySelectorAll("label > .visually-hidden").forEach(function (el) { found.push([el, ""]); });
+    return found;
+  }
+
+  function read(item) {
+    return item[1] ? item[0].getAttribute(item[1]) : item[0].textContent;
+  }
+
+  function write(item, text) {
+    if (item[1]) { item[0].setAttribute(item[1], text); } else { item[0].textContent = text; }
+  }
+
+  var patterns = {};  // per list: the names of its first row, "%s" for the number
+  var blanks = {};  // per list: its blank row
+  var nextIndex = {};  // per list: the index the next added row takes (never reused)
+
   function renumber(list) {
-    var rows = list.querySelectorAll(":scope > li.plan-row");
-    rows.forEach(function (row, position) {
-      row.querySelectorAll(".js-row-number").forEach(function (el) {
-        el.textContent = String(position + 1);
+    var names = patterns[list.getAttribute("data-part")] || [];
+    rowsOf(list).forEach(function (row, position) {
+      numbered(row).forEach(function (item, n) {
+        if (names[n]) { write(item, names[n].replace("%s", String(position + 1))); }
       });
     });
   }
@@ -34,23 +72,89 @@
     return row.querySelector("input, select, textarea");
   }
 
+  // Names and ids carry the row's index: "coping-3-text", "id_helpers-3-name".
+  var INDEX = /^(id_)?([a-z_]+)-(\d+)-/;
+
+  function reindex(row, index) {
+    row.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach(function (el) {
+      ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (!value) { return; }
+        el.setAttribute(attr, value.split(" ").map(function (token) {
+          return token.replace(INDEX, "$1$2-" + index + "-");
+        }).join(" "));
+      });
+    });
+    row.querySelectorAll(".plan-row-buttons > button").forEach(function (button) {
+      button.value = button.value.replace(/:\d+:/, ":" + index + ":");
+    });
+  }
+
+  // A row with nothing typed, nothing ticked and no error.
+  function blankCopy(row) {
+    var copy = row.cloneNode(true);
+    copy.classList.remove("has-error");
+    copy.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
+    copy.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+    copy.querySelectorAll("input, textarea, select").forEach(function (control) {
+      control.removeAttribute("aria-invalid");
+      control.removeAttribute("style");
+      var described = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && !/[-_]error$/.test(id);
+      });
+      if (described.length) {
+        control.setAttribute("aria-describedby", described.join(" "));
+      } else {
+        control.removeAttribute("aria-describedby");
+      }
+      if (control.type === "checkbox") {
+        control.checked = false;
+        control.removeAttribute("checked");
+      } else if (control.tagName === "SELECT") {
+        control.selectedIndex = 0;
+      } else if (control.tagName === "TEXTAREA") {
+        control.value = "";
+        control.textContent = "";
+      } else {
+        control.value = "";
+        control.removeAttribute("value");
+      }
+    });
+    return copy;
+  }
+
+  form.querySelectorAll("ol.plan-rows").forEach(function (list) {
+    var part = list.getAttribute("data-part");
+    var first = list.querySelector(":scope > li");
+    var max = -1;
+    list.querySelectorAll(":scope > li [name]").forEach(function (control) {
+      var match = INDEX.exec(control.name);
+      if (match) { max = Math.max(max, parseInt(match[3], 10)); }
+    });
+    nextIndex[part] = max + 1;
+    if (!first) { return; }
+    blanks[part] = blankCopy(first);
+    // The first row is number 1: its names, with "%s" where the 1 is.
+    patterns[part] = numbered(first).map(function (item) {
+      return read(item).replace(/(^|\D)1(?!\d)/, "$1%s");
+    });
+  });
+
   function addRow(part) {
     var list = form.querySelector('ol.plan-rows[data-part="' + part + '"]');
-    var template = document.getElementById("row-template-" + part);
-    if (!list || !template) { return; }
-    var max = parseInt(list.getAttribute("data-max-rows"), 10) || 100;
-    if (list.children.length >= max) {
+    var blank = blanks[part];
+    if (!list || !blank) { return; }
+    if (rowsOf(list).length >= MAX_ROWS) {
       announce(gettext("No more rows can be added here."));
       return;
     }
-    var index = parseInt(list.getAttribute("data-next-index"), 10) || 0;
-    list.setAttribute("data-next-index", String(index + 1));
-    list.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, String(index)));
+    var row = blank.cloneNode(true);
+    reindex(row, nextIndex[part]++);
+    list.appendChild(row);
     renumber(list);
-    var row = list.lastElementChild;
     var input = firstInput(row);
     if (input) { input.focus(); }
-    announce(interpolate(gettext("Row %s added."), [list.children.length]));
+    announce(interpolate(gettext("Row %s added."), [rowsOf(list).length]));
   }
 
   // Textareas grow with their text: CSS does it (field-sizing) where the browser can.
@@ -59,9 +163,9 @@
       area.style.height = "auto";
       area.style.height = area.scrollHeight + 2 + "px";
     };
-    form.querySelectorAll("textarea.grow").forEach(grow);
+    form.querySelectorAll("textarea").forEach(grow);
     form.addEventListener("input", function (event) {
-      if (event.target.matches && event.target.matches("textarea.grow")) { grow(event.target); }
+      if (event.target.tagName === "TEXTAREA") { grow(event.target); }
     });
   }
 
@@ -70,7 +174,7 @@
     var summary = section && section.querySelector(".editor-section-summary[data-noun]");
     if (!summary) { return; }
     var filled = 0;
-    section.querySelectorAll("li.plan-row").forEach(function (row) {
+    section.querySelectorAll("ol.plan-rows > li").forEach(function (row) {
       var fields = row.querySelectorAll("input, textarea, select");
       var typed = function (f) { return f.type === "checkbox" ? f.checked : f.value.trim() !== ""; };
       if (Array.prototype.some.call(fields, typed)) { filled++; }
@@ -102,23 +206,24 @@
     if (!button || !form.contains(button)) { return; }
     if (button.classList.contains("js-add-row")) {
       event.preventDefault();
-      addRow(button.getAttribute("data-part"));
+      addRow(button.value.split(":")[0]);
       return;
     }
-    var row = button.closest("li.plan-row");
-    if (!row) { return; }
+    if (!button.parentElement.classList.contains("plan-row-buttons")) { return; }
+    var row = button.closest("li");
     var list = row.parentElement;
-    if (button.classList.contains("js-remove")) {
+    var action = verb(button);
+    if (action === "remove") {
       event.preventDefault();
       var next = row.nextElementSibling || row.previousElementSibling;
       var section = row.closest("details.editor-section");
       row.remove();
       renumber(list);
       recount(section);
-      var focusTarget = next ? firstInput(next) : form.querySelector('button.js-add-row[data-part="' + list.getAttribute("data-part") + '"]');
+      var focusTarget = next ? firstInput(next) : form.querySelector('button.js-add-row[value="' + list.getAttribute("data-part") + ':add"]');
       if (focusTarget) { focusTarget.focus(); }
       announce(gettext("Row removed."));
-    } else if (button.classList.contains("js-move-up")) {
+    } else if (action === "up") {
       event.preventDefault();
       if (row.previousElementSibling) {
         list.insertBefore(row, row.previousElementSibling);
@@ -126,7 +231,7 @@
         button.focus();
         announce(gettext("Moved up."));
       }
-    } else if (button.classList.contains("js-move-down")) {
+    } else if (action === "down") {
       event.preventDefault();
       if (row.nextElementSibling) {
         list.insertBefore(row.nextElementSibling, row);

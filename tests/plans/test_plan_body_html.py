@@ -1,4 +1,4 @@
-"""The plan's lines and numbers as HTML (crisisplan/plans/templatetags.py): written in
+"""The plan's lines and numbers as HTML (crisisplan/plans/body_html.py): written in
 Python for speed, so escaping is checked here as the templates' autoescape would do it."""
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crisisplan.core.encryption import decryption_count
@@ -145,7 +147,7 @@ def test_editor_shows_the_latest_version_and_hints(alice_client: HttpClient, ali
     record = make_client(alice, preferred_name="Kit")  # no emergency contact, no city
     make_plan(record, PlanContent({"coping": [{"text": "Walk the dog"}]}))
     page = alice_client.get(url("edit", record)).content.decode()
-    assert 'class="grow" maxlength="500">Walk the dog</textarea>' in page  # grows with its text
+    assert 'rows="1" maxlength="500">Walk the dog</textarea>' in page  # grows (CSS, JS)
     assert 'name="base_version" value="1"' in page
     for hint in (
         "no person",
@@ -347,6 +349,37 @@ def test_the_editor_does_not_grow_with_the_countrys_directory(
     assert large == small
 
 
+def test_pins_cost_no_query_in_the_editor_or_a_save(
+    alice: Any, alice_client: HttpClient, plan: Plan
+) -> None:
+    """A plan with pins and hides costs the editor, and a save, the same queries as one
+    without (each pin once asked the directory's version again, and each save checked the
+    plan's pins against the directory)."""
+    regional = make_line(number="116 123")
+    elsewhere = [make_line(number=f"0800 {n:03d}", subdivision="GB-SCT") for n in range(3)]
+    pinned = make_plan(make_client(alice, city="York"), full_content(1))
+    pinned.set_directory_choices({s.pk for s in elsewhere}, {regional.pk}, alice)
+
+    def counts(target: Plan) -> tuple[int, int]:
+        address = url("edit", target.client)
+        alice_client.get(address)  # the first request's work (the region's lookup)
+        with CaptureQueriesContext(connection) as editor:
+            alice_client.get(address)
+        pins, hides = target.directory_ids()
+        offered = [regional.pk, *pins]  # what the editor offers: the region's, the pins
+        data = form_data(full_content(1), target.current_number, note="Again")
+        data["directory_offered"] = [str(pk) for pk in offered]
+        data["directory_shown"] = [
+            str(pk) for pk in offered if pk in pins or (pk == regional.pk and pk not in hides)
+        ]  # as they were: nothing changes
+        with CaptureQueriesContext(connection) as save:
+            assert alice_client.post(address, data).status_code == 302
+        return len(editor), len(save)
+
+    assert counts(pinned) == counts(plan)
+    assert pinned.directory_ids() == ({s.pk for s in elsewhere}, {regional.pk})  # kept
+
+
 def test_directory_ticks_survive_a_refused_save(alice_client: HttpClient, plan: Plan) -> None:
     regional = make_line(number="116 123")
     data = form_data(full_content(2), 1)  # stale: the plan is at version 2
@@ -425,9 +458,6 @@ def test_dashboard_status(alice_client: HttpClient, alice: Any, plan: Plan) -> N
 
 
 def _queries(alice_client: HttpClient, address: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     alice_client.get(address)  # warm up: the first request of a session does more
     with CaptureQueriesContext(connection) as captured:
         assert alice_client.get(address).status_code == 200
@@ -448,9 +478,6 @@ def test_queries_do_not_grow_with_versions(page: str, alice: Any, alice_client: 
 
 
 def test_dashboard_queries_do_not_grow_with_plans(alice: Any, alice_client: HttpClient) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     counts = []
     alice_client.get(reverse("clients:dashboard"))
     for _ in range(2):

@@ -1,0 +1,176 @@
+"""The plan editor's rows and fields as HTML, built here rather than by templates.
+
+A plan has some 30 rows of 1 to 4 fields, each with its label, its control, its errors
+and three buttons: as nested ``{% include %}``s (a context pushed per row and per field)
+they took most of the editor's time and, with the templates' indentation, most of its
+bytes. The markup is the one the templates made, without the whitespace:
+
+- a list part's rows (``rows``): each ``<li>`` with its fields, then the move-up,
+  move-down and remove buttons. Their icon comes from CSS, their name (which row: "Move
+  sign 2 up") from ``aria-label``; the controls' names say the row too ("Warning sign
+  2", "Name, person 2"). static/js/plan_editor.js keeps these numbers true as rows move
+  (it reads the patterns off the first row, always number 1);
+- a single record's fields (``record``): label, help, control, error.
+
+Every control has a label that says which row, errors are linked with
+``aria-describedby`` and marked ``aria-invalid``; every value is escaped.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from crisisplan.plans.sections import MAX_MINUTES, FieldView, Part, PartView, RowView
+
+# {% load plan_editor %} (TEMPLATES' "libraries" in crisisplan/settings.py).
+register = template.Library()
+
+
+def _described(ids: list[str], invalid: bool) -> str:
+    """The aria attributes of a control: its help and errors, and whether it is wrong."""
+    attrs = ' aria-invalid="true"' if invalid else ""
+    if ids:
+        attrs += f' aria-describedby="{" ".join(ids)}"'
+    return attrs
+
+
+def _control(f: FieldView, extra: list[str], invalid: bool, *, label: str = "") -> str:
+    """The input, textarea or select of one field (not a tick): with an id for its
+    ``<label>``, or named by ``label`` (escaped) when it has none."""
+    field = f.field
+    named = f'aria-label="{label}"' if label else f'id="{f.id}"'
+    attrs = f'name="{f.name}" {named}' + _described(extra, invalid)
+    if field.kind == "choice":
+        none = escape(gettext("Not agreed yet"))
+        options = [f'<option value="">{none}</option>']
+        for value, text in field.choices:
+            chosen = " selected" if value == f.value else ""
+            options.append(f'<option value="{escape(value)}"{chosen}>{escape(text)}</option>')
+        return f"<select {attrs}>{''.join(options)}</select>"
+    if field.multiline:
+        return (
+            f'<textarea {attrs} rows="1" maxlength="{field.max_length}">'
+            f"{escape(f.value)}</textarea>"
+        )
+    kind = field.input_type
+    html = "<input " if kind == "text" else f'<input type="{kind}" '
+    html += attrs
+    if f.value:
+        html += f' value="{escape(f.value)}"'
+    if field.kind == "minutes":
+        html += f' min="1" max="{MAX_MINUTES}" inputmode="numeric"'
+    else:
+        html += f' maxlength="{field.max_length}"'
+    if field.kind == "phone":
+        html += ' autocomplete="off" inputmode="tel"'
+    return html + ">"
+
+
+def _error(f: FieldView) -> str:
+    return f'<p class="field-error" id="{f.id}_error">{escape(f.error)}</p>' if f.error else ""
+
+
+def _tick(f: FieldView, which: str = "") -> str:
+    """A checkbox (e.g. WhatsApp for a number), its label naming the row if in one."""
+    help_text = f.field.help
+    ids = [f"{f.id}_error"] if f.error else [f"{f.id}_help"] if help_text else []
+    help_html = f'<p class="help" id="{f.id}_help">{escape(help_text)}</p>' if help_text else ""
+    return (
+        f'<div class="field field-checkbox field-tick{" has-error" if f.error else ""}">'
+        f'<input type="checkbox" name="{f.name}" id="{f.id}" value="yes"'
+        f"{' checked' if f.value else ''}{_described(ids, bool(f.error))}>"
+        f'<label for="{f.id}">{escape(f.label)}{which}</label>{help_html}{_error(f)}</div>'
+    )
+
+
+@register.simple_tag(name="editor_record")
+def record(pv: PartView) -> SafeString:
+    """The fields of a single-record part (the therapist, section 8...); a field kept
+    from an older shape of the section only while it holds text."""
+    html = []
+    for f in pv.record:
+        field = f.field
+        if field.legacy and not f.value:
+            continue
+        if field.kind == "tick":
+            html.append(_tick(f))
+            continue
+        help_text = f.help
+        ids = ([f"{f.id}_help"] if help_text else []) + ([f"{f.id}_error"] if f.error else [])
+        classes = "field" + (" field-short" if field.short else "")
+        classes += " has-error" if f.error else ""
+        help_html = f'<p class="help" id="{f.id}_help">{escape(help_text)}</p>' if help_text else ""
+        html.append(
+            f'<div class="{classes}"><label for="{f.id}">{escape(f.label)}</label>{help_html}'
+            f"{_control(f, ids, bool(f.error))}{_error(f)}</div>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
+
+
+def _names(part: Part) -> tuple[str, str, str, str]:
+    """What names a row of ``part``, with ``%s`` for its number: its three buttons, and
+    its controls (the whole name of a one-field row's control, "Warning sign 2"; else
+    what follows each field's label, ", person 2")."""
+    noun = {"noun": part.item_noun, "number": "%s"}
+    many = len(part.fields) > 1
+    return (
+        gettext("Move %(noun)s %(number)s up") % noun,
+        gettext("Move %(noun)s %(number)s down") % noun,
+        gettext("Remove %(noun)s %(number)s") % noun,
+        f", {part.item_noun} %s" if many else f"{part.fields[0].label} %s",
+    )
+
+
+def _row(part: Part, row: RowView, names: tuple[str, ...]) -> str:
+    row_error = f"{part.key}-{row.index}-error" if row.error else ""
+    which = names[3].replace("%s", row.number)
+    # Its buttons; their icons and tooltips come from CSS (.plan-row-buttons).
+    buttons = "".join(
+        f'<button name="row_action" value="{part.key}:{row.index}:{verb}"'
+        f' aria-label="{name.replace("%s", row.number)}"></button>'
+        for verb, name in zip(("up", "down", "remove"), names[:3], strict=True)
+    )
+    error = (
+        f'<p class="field-error plan-row-error" id="{row_error}">{escape(row.error)}</p>'
+        if row.error
+        else ""
+    )
+    if len(part.fields) == 1:
+        # One field (a warning sign...): the control, named by aria-label, beside its
+        # number (a CSS counter); no label or wrapper of its own.
+        (f,) = row.fields
+        ids = ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
+        opening = '<li class="has-error">' if f.error or row.error else "<li>"
+        return (
+            f"{opening}{error}"
+            f"{_control(f, ids, bool(ids), label=which)}{_error(f)}"
+            f'<div class="plan-row-buttons">{buttons}</div></li>'
+        )
+    fields = []
+    hidden = f'<span class="visually-hidden">{which}</span>'
+    for f in row.fields:
+        if f.field.kind == "tick":
+            fields.append(_tick(f, hidden))
+            continue
+        ids = ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
+        fields.append(
+            f'<div class="field{" has-error" if f.error else ""}">'
+            f'<label for="{f.id}">{escape(f.label)}{hidden}</label>'
+            f"{_control(f, ids, bool(ids))}{_error(f)}</div>"
+        )
+    return (
+        f'<li class="plan-row-many{" has-error" if row.error else ""}">{error}'
+        f'<div class="plan-row-fields">{"".join(fields)}</div>'
+        f'<div class="plan-row-buttons">{buttons}</div></li>'
+    )
+
+
+@register.simple_tag(name="editor_rows")
+def rows(pv: PartView) -> SafeString:
+    """The rows of a list part, each with its fields and its three buttons."""
+    names = tuple(escape(name) for name in _names(pv.part))
+    html = "".join(_row(pv.part, row, names) for row in pv.rows)
+    return mark_safe(html)  # noqa: S308 (every value escaped in _row)
