@@ -304,9 +304,16 @@ def main(argv: list[str] | None = None) -> int:
             },
         )
 
+    # The demo plan (seed_demo's, Rana's): the editor the targets name.
+    demo_client = next(
+        c
+        for c in Client.objects.for_therapist(demo).select_related("data_key")
+        if c.preferred_name == "Rana"
+    )
     result = {
         "tokens": tokens,
         "link_client": str(link_client.pk),
+        "demo_client": str(demo_client.pk),
         "save_clients": [str(c.pk) for c in save_clients],
         "directory_country": directory_large,
         "directory_country_small": directory_small,
