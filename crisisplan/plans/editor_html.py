@@ -37,12 +37,12 @@ def _described(ids: list[str], invalid: bool) -> str:
     return attrs
 
 
-def _control(f: FieldView, extra: list[str], invalid: bool, *, label: str = "") -> str:
-    """The input, textarea or select of one field (not a tick): with an id for its
-    ``<label>``, or named by ``label`` (escaped) when it has none."""
+def _control(f: FieldView, extra: list[str], invalid: bool, named: str) -> str:
+    """The input, textarea or select of one field (not a tick); ``named`` is what names
+    it: an ``id`` for its ``<label for>``, an ``aria-label``, or nothing when it sits
+    inside its label."""
     field = f.field
-    named = f'aria-label="{label}"' if label else f'id="{f.id}"'
-    attrs = f'name="{f.name}" {named}' + _described(extra, invalid)
+    attrs = f'name="{f.name}"{named}' + _described(extra, invalid)
     if field.kind == "choice":
         none = escape(gettext("Not agreed yet"))
         options = [f'<option value="">{none}</option>']
@@ -65,7 +65,8 @@ def _control(f: FieldView, extra: list[str], invalid: bool, *, label: str = "") 
     else:
         html += f' maxlength="{field.max_length}"'
     if field.kind == "phone":
-        html += ' autocomplete="off" inputmode="tel"'
+        # type="tel" already brings the phone keypad: no inputmode.
+        html += ' autocomplete="off"'
     return html + ">"
 
 
@@ -103,9 +104,10 @@ def record(pv: PartView) -> SafeString:
         classes = "field" + (" field-short" if field.short else "")
         classes += " has-error" if f.error else ""
         help_html = f'<p class="help" id="{f.id}_help">{escape(help_text)}</p>' if help_text else ""
+        control = _control(f, ids, bool(f.error), f' id="{f.id}"')
         html.append(
             f'<div class="{classes}"><label for="{f.id}">{escape(f.label)}</label>{help_html}'
-            f"{_control(f, ids, bool(f.error))}{_error(f)}</div>"
+            f"{control}{_error(f)}</div>"
         )
     return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
 
@@ -124,14 +126,42 @@ def _names(part: Part) -> tuple[str, str, str, str]:
     )
 
 
-def _row(part: Part, row: RowView, names: tuple[str, ...]) -> str:
+def _blank(row: RowView) -> bool:
+    """Nothing typed, nothing ticked, no error: a row the server drops on save."""
+    return not row.error and not any(f.value or f.error for f in row.fields)
+
+
+def _in_label(f: FieldView, which: str, ids: list[str]) -> str:
+    """A field of a row of several: its control inside its ``<label>`` (no ``for`` and
+    ``id`` pair), the label saying which row; its error, if any, after the label."""
+    if f.field.kind == "tick":
+        control = (
+            f'<input type="checkbox" name="{f.name}" value="yes"'
+            f"{' checked' if f.value else ''}{_described(ids, bool(ids))}>"
+        )
+        html = f'<label class="field-tick">{control}{escape(f.label)}{which}</label>'
+    else:
+        control = _control(f, ids, bool(ids), "")
+        html = f'<label class="field">{escape(f.label)}{which}{control}</label>'
+    return f'<div class="has-error">{html}{_error(f)}</div>' if f.error else html
+
+
+def _row(part: Part, row: RowView, names: tuple[str, ...], buttons: bool) -> str:
     row_error = f"{part.key}-{row.index}-error" if row.error else ""
     which = names[3].replace("%s", row.number)
-    # Its buttons; their icons and tooltips come from CSS (.plan-row-buttons).
-    buttons = "".join(
-        f'<button name="row_action" value="{part.key}:{row.index}:{verb}"'
-        f' aria-label="{name.replace("%s", row.number)}"></button>'
-        for verb, name in zip(("up", "down", "remove"), names[:3], strict=True)
+    # Its buttons; their icons and tooltips come from CSS (.plan-row-buttons). A blank
+    # row has none: without JavaScript they would do nothing (the server drops blank
+    # rows), and the script gives it a copy of the first row's.
+    buttons_html = (
+        '<div class="plan-row-buttons">'
+        + "".join(
+            f'<button name="row_action" value="{part.key}:{row.index}:{verb}"'
+            f' aria-label="{name.replace("%s", row.number)}"></button>'
+            for verb, name in zip(("up", "down", "remove"), names[:3], strict=True)
+        )
+        + "</div>"
+        if buttons
+        else ""
     )
     error = (
         f'<p class="field-error plan-row-error" id="{row_error}">{escape(row.error)}</p>'
@@ -144,33 +174,25 @@ def _row(part: Part, row: RowView, names: tuple[str, ...]) -> str:
         (f,) = row.fields
         ids = ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
         opening = '<li class="has-error">' if f.error or row.error else "<li>"
-        return (
-            f"{opening}{error}"
-            f"{_control(f, ids, bool(ids), label=which)}{_error(f)}"
-            f'<div class="plan-row-buttons">{buttons}</div></li>'
-        )
-    fields = []
+        control = _control(f, ids, bool(ids), f' aria-label="{which}"')
+        return f"{opening}{error}{control}{_error(f)}{buttons_html}</li>"
     hidden = f'<span class="visually-hidden">{which}</span>'
-    for f in row.fields:
-        if f.field.kind == "tick":
-            fields.append(_tick(f, hidden))
-            continue
-        ids = ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
-        fields.append(
-            f'<div class="field{" has-error" if f.error else ""}">'
-            f'<label for="{f.id}">{escape(f.label)}{hidden}</label>'
-            f"{_control(f, ids, bool(ids))}{_error(f)}</div>"
+    fields = "".join(
+        _in_label(
+            f, hidden, ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
         )
-    return (
-        f'<li class="plan-row-many{" has-error" if row.error else ""}">{error}'
-        f'<div class="plan-row-fields">{"".join(fields)}</div>'
-        f'<div class="plan-row-buttons">{buttons}</div></li>'
+        for f in row.fields
     )
+    opening = '<li class="has-error">' if row.error else "<li>"
+    return f'{opening}{error}<div class="plan-row-fields">{fields}</div>{buttons_html}</li>'
 
 
 @register.simple_tag(name="editor_rows")
 def rows(pv: PartView) -> SafeString:
     """The rows of a list part, each with its fields and its three buttons."""
     names = tuple(escape(name) for name in _names(pv.part))
-    html = "".join(_row(pv.part, row, names) for row in pv.rows)
+    html = "".join(
+        _row(pv.part, row, names, buttons=position == 0 or not _blank(row))
+        for position, row in enumerate(pv.rows)
+    )
     return mark_safe(html)  # noqa: S308 (every value escaped in _row)
