@@ -44,7 +44,7 @@
   function numbered(row) {
     var found = [];
     row.querySelectorAll("[aria-label]").forEach(function (el) { found.push([el, "aria-label"]); });
-    row.querySelectorAll("label > .visually-hidden").forEach(function (el) { found.push([el, ""]); });
+    row.querySelectorAll("label > span").forEach(function (el) { found.push([el, ""]); });
     return found;
   }
 
