@@ -3,14 +3,19 @@
 A plan has some 30 rows of 1 to 4 fields, each with its label, its control, its errors
 and three buttons: as nested ``{% include %}``s (a context pushed per row and per field)
 they took most of the editor's time and, with the templates' indentation, most of its
-bytes. The markup is the one the templates made, without the whitespace:
+bytes. The markup says each thing once, without whitespace:
 
 - a list part's rows (``rows``): each ``<li>`` with its fields, then the move-up,
   move-down and remove buttons. Their icon comes from CSS, their name (which row: "Move
   sign 2 up") from ``aria-label``; the controls' names say the row too ("Warning sign
   2", "Name, person 2"). static/js/plan_editor.js keeps these numbers true as rows move
-  (it reads the patterns off the first row, always number 1);
+  (it reads the patterns off the first row, always number 1). A blank row after the
+  first has no buttons: without JavaScript they would do nothing, since the server
+  drops blank rows; the script gives it a copy of the first row's;
 - a single record's fields (``record``): label, help, control, error.
+
+A field without help is its ``<label>`` with the control inside (no ``for``/``id``
+pair); its error follows the label, in a wrapper that marks it.
 
 Every control has a label that says which row, errors are linked with
 ``aria-describedby`` and marked ``aria-invalid``; every value is escaped.
@@ -37,12 +42,12 @@ def _described(ids: list[str], invalid: bool) -> str:
     return attrs
 
 
-def _control(f: FieldView, extra: list[str], invalid: bool, *, label: str = "") -> str:
-    """The input, textarea or select of one field (not a tick): with an id for its
-    ``<label>``, or named by ``label`` (escaped) when it has none."""
+def _control(f: FieldView, extra: list[str], invalid: bool, named: str) -> str:
+    """The input, textarea or select of one field (not a tick); ``named`` is what names
+    it: an ``id`` for its ``<label for>``, an ``aria-label``, or nothing when it sits
+    inside its label."""
     field = f.field
-    named = f'aria-label="{label}"' if label else f'id="{f.id}"'
-    attrs = f'name="{f.name}" {named}' + _described(extra, invalid)
+    attrs = f'name="{f.name}"{named}' + _described(extra, invalid)
     if field.kind == "choice":
         none = escape(gettext("Not agreed yet"))
         options = [f'<option value="">{none}</option>']
@@ -51,10 +56,7 @@ def _control(f: FieldView, extra: list[str], invalid: bool, *, label: str = "") 
             options.append(f'<option value="{escape(value)}"{chosen}>{escape(text)}</option>')
         return f"<select {attrs}>{''.join(options)}</select>"
     if field.multiline:
-        return (
-            f'<textarea {attrs} rows="1" maxlength="{field.max_length}">'
-            f"{escape(f.value)}</textarea>"
-        )
+        return f'<textarea {attrs} maxlength="{field.max_length}">{escape(f.value)}</textarea>'
     kind = field.input_type
     html = "<input " if kind == "text" else f'<input type="{kind}" '
     html += attrs
@@ -65,7 +67,8 @@ def _control(f: FieldView, extra: list[str], invalid: bool, *, label: str = "") 
     else:
         html += f' maxlength="{field.max_length}"'
     if field.kind == "phone":
-        html += ' autocomplete="off" inputmode="tel"'
+        # type="tel" already brings the phone keypad: no inputmode.
+        html += ' autocomplete="off"'
     return html + ">"
 
 
@@ -73,8 +76,8 @@ def _error(f: FieldView) -> str:
     return f'<p class="field-error" id="{f.id}_error">{escape(f.error)}</p>' if f.error else ""
 
 
-def _tick(f: FieldView, which: str = "") -> str:
-    """A checkbox (e.g. WhatsApp for a number), its label naming the row if in one."""
+def _tick(f: FieldView) -> str:
+    """A checkbox of a record with help: the box, its label, its help."""
     help_text = f.field.help
     ids = [f"{f.id}_error"] if f.error else [f"{f.id}_help"] if help_text else []
     help_html = f'<p class="help" id="{f.id}_help">{escape(help_text)}</p>' if help_text else ""
@@ -82,30 +85,37 @@ def _tick(f: FieldView, which: str = "") -> str:
         f'<div class="field field-checkbox field-tick{" has-error" if f.error else ""}">'
         f'<input type="checkbox" name="{f.name}" id="{f.id}" value="yes"'
         f"{' checked' if f.value else ''}{_described(ids, bool(f.error))}>"
-        f'<label for="{f.id}">{escape(f.label)}{which}</label>{help_html}{_error(f)}</div>'
+        f'<label for="{f.id}">{escape(f.label)}</label>{help_html}{_error(f)}</div>'
     )
 
 
 @register.simple_tag(name="editor_record")
 def record(pv: PartView) -> SafeString:
     """The fields of a single-record part (the therapist, section 8...); a field kept
-    from an older shape of the section only while it holds text."""
+    from an older shape of the section only while it holds text. A field with help has
+    its ``<label for>`` and its help between label and control; the others are their
+    label, the control inside."""
     html = []
     for f in pv.record:
         field = f.field
         if field.legacy and not f.value:
             continue
+        errors = [f"{f.id}_error"] if f.error else []
         if field.kind == "tick":
-            html.append(_tick(f))
+            html.append(_tick(f) if field.help else _in_label(f, "", errors))
             continue
-        help_text = f.help
-        ids = ([f"{f.id}_help"] if help_text else []) + ([f"{f.id}_error"] if f.error else [])
         classes = "field" + (" field-short" if field.short else "")
+        help_text = f.help
+        if not help_text:
+            html.append(_in_label(f, "", errors, classes))
+            continue
+        ids = [f"{f.id}_help", *errors]
         classes += " has-error" if f.error else ""
-        help_html = f'<p class="help" id="{f.id}_help">{escape(help_text)}</p>' if help_text else ""
+        help_html = f'<p class="help" id="{f.id}_help">{escape(help_text)}</p>'
+        control = _control(f, ids, bool(f.error), f' id="{f.id}"')
         html.append(
             f'<div class="{classes}"><label for="{f.id}">{escape(f.label)}</label>{help_html}'
-            f"{_control(f, ids, bool(f.error))}{_error(f)}</div>"
+            f"{control}{_error(f)}</div>"
         )
     return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
 
@@ -124,14 +134,43 @@ def _names(part: Part) -> tuple[str, str, str, str]:
     )
 
 
-def _row(part: Part, row: RowView, names: tuple[str, ...]) -> str:
+def _blank(row: RowView) -> bool:
+    """Nothing typed, nothing ticked, no error: a row the server drops on save."""
+    return not row.error and not any(f.value or f.error for f in row.fields)
+
+
+def _in_label(f: FieldView, which: str, ids: list[str], classes: str = "field") -> str:
+    """A field without help: its control inside its ``<label>`` (no ``for`` and ``id``
+    pair), the label saying which row if in one (``which``); its error, if any, after
+    the label."""
+    if f.field.kind == "tick":
+        control = (
+            f'<input type="checkbox" name="{f.name}" value="yes"'
+            f"{' checked' if f.value else ''}{_described(ids, bool(ids))}>"
+        )
+        html = f'<label class="field-tick">{control}{escape(f.label)}{which}</label>'
+    else:
+        control = _control(f, ids, bool(ids), "")
+        html = f'<label class="{classes}">{escape(f.label)}{which}{control}</label>'
+    return f'<div class="has-error">{html}{_error(f)}</div>' if f.error else html
+
+
+def _row(part: Part, row: RowView, names: tuple[str, ...], buttons: bool) -> str:
     row_error = f"{part.key}-{row.index}-error" if row.error else ""
     which = names[3].replace("%s", row.number)
-    # Its buttons; their icons and tooltips come from CSS (.plan-row-buttons).
-    buttons = "".join(
-        f'<button name="row_action" value="{part.key}:{row.index}:{verb}"'
-        f' aria-label="{name.replace("%s", row.number)}"></button>'
-        for verb, name in zip(("up", "down", "remove"), names[:3], strict=True)
+    # Its buttons; their icons and tooltips come from CSS (.plan-row-buttons). A blank
+    # row has none: without JavaScript they would do nothing (the server drops blank
+    # rows), and the script gives it a copy of the first row's.
+    buttons_html = (
+        '<div class="plan-row-buttons">'
+        + "".join(
+            f'<button name="row_action" value="{part.key}:{row.index}:{verb}"'
+            f' aria-label="{name.replace("%s", row.number)}"></button>'
+            for verb, name in zip(("up", "down", "remove"), names[:3], strict=True)
+        )
+        + "</div>"
+        if buttons
+        else ""
     )
     error = (
         f'<p class="field-error plan-row-error" id="{row_error}">{escape(row.error)}</p>'
@@ -144,33 +183,25 @@ def _row(part: Part, row: RowView, names: tuple[str, ...]) -> str:
         (f,) = row.fields
         ids = ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
         opening = '<li class="has-error">' if f.error or row.error else "<li>"
-        return (
-            f"{opening}{error}"
-            f"{_control(f, ids, bool(ids), label=which)}{_error(f)}"
-            f'<div class="plan-row-buttons">{buttons}</div></li>'
+        control = _control(f, ids, bool(ids), f' aria-label="{which}"')
+        return f"{opening}{error}{control}{_error(f)}{buttons_html}</li>"
+    hidden = f"<span>{which}</span>"  # visually hidden by CSS (.plan-row-fields label > span)
+    fields = "".join(
+        _in_label(
+            f, hidden, ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
         )
-    fields = []
-    hidden = f'<span class="visually-hidden">{which}</span>'
-    for f in row.fields:
-        if f.field.kind == "tick":
-            fields.append(_tick(f, hidden))
-            continue
-        ids = ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
-        fields.append(
-            f'<div class="field{" has-error" if f.error else ""}">'
-            f'<label for="{f.id}">{escape(f.label)}{hidden}</label>'
-            f"{_control(f, ids, bool(ids))}{_error(f)}</div>"
-        )
-    return (
-        f'<li class="plan-row-many{" has-error" if row.error else ""}">{error}'
-        f'<div class="plan-row-fields">{"".join(fields)}</div>'
-        f'<div class="plan-row-buttons">{buttons}</div></li>'
+        for f in row.fields
     )
+    opening = '<li class="has-error">' if row.error else "<li>"
+    return f'{opening}{error}<div class="plan-row-fields">{fields}</div>{buttons_html}</li>'
 
 
 @register.simple_tag(name="editor_rows")
 def rows(pv: PartView) -> SafeString:
     """The rows of a list part, each with its fields and its three buttons."""
     names = tuple(escape(name) for name in _names(pv.part))
-    html = "".join(_row(pv.part, row, names) for row in pv.rows)
+    html = "".join(
+        _row(pv.part, row, names, buttons=position == 0 or not _blank(row))
+        for position, row in enumerate(pv.rows)
+    )
     return mark_safe(html)  # noqa: S308 (every value escaped in _row)

@@ -5,7 +5,8 @@
 //
 // The rows are built by crisisplan/plans/editor_html.py. Every list has at least one
 // row: a blank copy of its first row, taken when the page loads, is the row that "Add
-// more rows" adds. A row's buttons are told apart by their value ("part:index:up"). The
+// more rows" adds. A blank row has no buttons in the page; it gets a copy of the first
+// row's. A row's buttons are told apart by their value ("part:index:up"). The
 // names that say which row ("Move sign 2 up", "Warning sign 2", "Name, person 2") are
 // read off the first row, number 1, as patterns, so that every name stays true as rows
 // move.
@@ -43,7 +44,7 @@
   function numbered(row) {
     var found = [];
     row.querySelectorAll("[aria-label]").forEach(function (el) { found.push([el, "aria-label"]); });
-    row.querySelectorAll("label > .visually-hidden").forEach(function (el) { found.push([el, ""]); });
+    row.querySelectorAll("label > span").forEach(function (el) { found.push([el, ""]); });
     return found;
   }
 
@@ -138,6 +139,16 @@
     patterns[part] = numbered(first).map(function (item) {
       return read(item).replace(/(^|\D)1(?!\d)/, "$1%s");
     });
+    // A blank row comes without buttons (without this script they would do nothing:
+    // the server drops blank rows); it gets a copy of the first row's.
+    var buttons = first.querySelector(":scope > .plan-row-buttons");
+    if (!buttons) { return; }
+    rowsOf(list).forEach(function (row) {
+      if (row.querySelector(":scope > .plan-row-buttons")) { return; }
+      row.appendChild(buttons.cloneNode(true));
+      reindex(row, INDEX.exec(firstInput(row).name)[3]);
+    });
+    renumber(list);
   });
 
   function addRow(part) {

@@ -147,7 +147,8 @@ def test_editor_shows_the_latest_version_and_hints(alice_client: HttpClient, ali
     record = make_client(alice, preferred_name="Kit")  # no emergency contact, no city
     make_plan(record, PlanContent({"coping": [{"text": "Walk the dog"}]}))
     page = alice_client.get(url("edit", record)).content.decode()
-    assert 'rows="1" maxlength="500">Walk the dog</textarea>' in page  # grows (CSS, JS)
+    # One line at first, then grows with its text (CSS field-sizing, or the script).
+    assert 'maxlength="500">Walk the dog</textarea>' in page
     assert 'name="base_version" value="1"' in page
     for hint in (
         "no person",
@@ -171,6 +172,21 @@ def test_editor_shows_the_latest_version_and_hints(alice_client: HttpClient, ali
     ):
         assert f'-title">{n}. {title}</h2>' in page
     assert "<script src=" in page and "<script>" not in page and "style=" not in page
+
+
+def test_blank_rows_but_the_first_have_no_buttons(alice_client: HttpClient, alice: Any) -> None:
+    # Without JavaScript a blank row's buttons would do nothing (the server drops blank
+    # rows); the script gives it a copy of the first row's (tests/browser/test_plan_flow).
+    record = make_client(alice)
+    helpers = [{"name": "Maya", "phone": "03 654 321"}]
+    make_plan(record, PlanContent({"coping": [{"text": "Walk"}], "helpers": helpers}))
+    page = alice_client.get(url("edit", record)).content.decode()
+    # coping and helpers: a filled row, then a blank one; warning_signs: two blank rows.
+    for part in ("coping", "helpers", "warning_signs"):
+        assert f'value="{part}:0:up" aria-label="Move' in page
+        assert f'value="{part}:1:' not in page
+    # A field of a row of several is its label, the row said in it.
+    assert '<label class="field">Name<span>, person 1</span><input name="helpers-0-name"' in page
 
 
 def test_first_save_creates_the_plan(alice_client: HttpClient, record: Any) -> None:
