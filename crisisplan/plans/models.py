@@ -245,6 +245,43 @@ class Plan(models.Model):
             for s in region
         ] + [DirectoryChoice(s, False, s.pk in pinned, False) for s in others]
 
+    # The editor lists at most this many of the region's services the client sees (the
+    # first, as the client's page orders them); the rest are found by the editor's search
+    # like any service of the country, so the editor does not grow with the directory.
+    # Emergency numbers, hidden and pinned services are always listed.
+    EDITOR_LISTS_SHOWN = 5
+
+    def directory_listed(self, choices: list[DirectoryChoice]) -> tuple[list[DirectoryChoice], int]:
+        """The ``choices`` the editor lists, and how many of the region's services shown
+        to the client it leaves to the search."""
+        listed: list[DirectoryChoice] = []
+        shown = 0
+        for choice in choices:
+            if choice.default and choice.shown and not choice.locked:
+                shown += 1
+                if shown > self.EDITOR_LISTS_SHOWN:
+                    continue
+            listed.append(choice)
+        return listed, max(0, shown - self.EDITOR_LISTS_SHOWN)
+
+    def search_choices(self, query: str, exclude: Iterable[int] = ()) -> list[DirectoryChoice]:
+        """directory_search() as the editor offers its results: a service of the client's
+        region comes ticked unless the plan hides it (untick to hide it), any other
+        unticked (tick to pin it)."""
+        found = self.directory_search(query, exclude)
+        if not found:
+            return []
+        _pinned, hidden = self.directory_ids()
+        version = self._directory_version_now()
+        client = self.client
+        region = {
+            s.pk for s in region_help(client.country, client.subdivision, version=version).services
+        }
+        return [
+            DirectoryChoice(s, s.pk in region, s.pk in region and s.pk not in hidden, False)
+            for s in found
+        ]
+
     def directory_search(self, query: str, exclude: Iterable[int] = ()) -> list[Service]:
         """Client-visible services of the client's country that can be pinned, by a word
         of their name or the digits of a number, best first (at most SEARCH_RESULTS),

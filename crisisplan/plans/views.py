@@ -49,9 +49,6 @@ def _render_editor(
     client = plan.client
     # Re-rendering a POST: search results ticked but not saved yet stay offered, ticked.
     directory = plan.directory_choices(extra_ids=ticks[0] & ticks[1] if ticks else ())
-    results = None
-    if search is not None:
-        results = plan.directory_search(search, exclude={c.service.pk for c in directory})
     if ticks is not None:  # re-rendering a POST: keep the ticks as they were sent
         offered, shown = ticks
         directory = [
@@ -60,6 +57,10 @@ def _render_editor(
             else c
             for c in directory
         ]
+    directory, directory_more = plan.directory_listed(directory)
+    results = None
+    if search is not None:
+        results = plan.search_choices(search, exclude={c.service.pk for c in directory})
     info = record_info(client)
     hints = plan.hints(editor.content)
     country = client.country_name
@@ -75,6 +76,7 @@ def _render_editor(
         hints=hints,
         record_info=info,
         directory=directory,
+        directory_more=directory_more,
         directory_help=_(
             "The client's page shows the directory's services for %(country)s and the "
             "client's region by itself, kept up to date by our curators. Untick one to hide "
@@ -99,7 +101,7 @@ def directory_search(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse
     services the editor on the page already offers."""
     plan = get_plan_for_user(request, client_pk)
     offered = _ids(request.GET.getlist("offered"))
-    shown = {c.service.pk for c in plan.directory_choices()}
+    listed, _more = plan.directory_listed(plan.directory_choices())
     query = request.GET.get("q", "")
     return render(
         request,
@@ -107,7 +109,9 @@ def directory_search(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse
         {
             "client": plan.client,
             "directory_query": query,
-            "directory_results": plan.directory_search(query, exclude=offered | shown),
+            "directory_results": plan.search_choices(
+                query, exclude=offered | {c.service.pk for c in listed}
+            ),
         },
     )
 

@@ -292,6 +292,36 @@ def test_missing_csrf_token_is_refused_with_our_page(alice: Any, plan: Plan) -> 
     assert Plan.objects.get(pk=plan.pk).current_number == 2
 
 
+def test_a_crowded_region_lists_a_few_and_the_search_finds_the_rest(
+    alice_client: HttpClient, plan: Plan
+) -> None:
+    # The editor does not grow with the directory: of the region's services the client
+    # sees, the first few are listed; any other is found by searching, comes ticked
+    # (shown), and unticking it hides it like a listed one.
+    lines = [make_line(number=f"0800 200 {n:03d}") for n in range(Plan.EDITOR_LISTS_SHOWN + 3)]
+    page = alice_client.get(url("edit", plan.client)).content.decode()
+    listed = [line for line in lines if f'id="id_directory_{line.pk}"' in page]
+    assert len(listed) == Plan.EDITOR_LISTS_SHOWN
+    assert "3 more services of the region are shown to the client" in page
+    last = next(line for line in lines if line not in listed)
+    data = form_data(full_content(2), 2)
+    data.update(directory_q=last.name, directory_search="1")
+    page = alice_client.post(url("edit", plan.client), data).content.decode()
+    assert f'id="id_directory_{last.pk}" checked' in page  # shown: untick to hide
+    # The script's search says the same.
+    search = reverse("plans:directory_search", args=[plan.client.pk])
+    fragment = alice_client.get(search, {"q": last.name}).content.decode()
+    assert f'id="id_directory_{last.pk}" checked' in fragment
+    assert alice_client.get(search, {"q": listed[0].name}).content.decode().count("<li") == 0
+    data = form_data(full_content(2), 2)
+    data["directory_offered"] = [str(last.pk)]  # found, then unticked
+    assert alice_client.post(url("edit", plan.client), data).status_code == 302
+    assert plan.directory_ids() == (set(), {last.pk})
+    page = alice_client.get(url("edit", plan.client)).content.decode()
+    assert f'id="id_directory_{last.pk}">' in page  # a hidden one is always listed
+    assert "2 more services of the region are shown to the client" in page
+
+
 def test_directory_choices_from_the_editor(alice_client: HttpClient, plan: Plan) -> None:
     regional = make_line(number="116 123")
     elsewhere = make_line(number="0800 111", subdivision="GB-SCT")
