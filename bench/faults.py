@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -341,9 +342,11 @@ class Outcome:
 
 
 def fetch(browser: Browser, method: str, path: str, form: Any = None) -> Response | None:
+    """The answer, or None for none: refused, reset, timed out, or cut off in its body
+    (a worker killed while sending the page: http.client.IncompleteRead)."""
     try:
         return browser.request(method, path, form=form)
-    except OSError:
+    except (OSError, http.client.HTTPException):
         return None
 
 
