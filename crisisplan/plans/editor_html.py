@@ -24,11 +24,19 @@ Every control has a label that says which row, errors are linked with
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from crisisplan.plans.sections import MAX_MINUTES, FieldView, Part, PartView, RowView
+from crisisplan.plans.sections import (
+    MAX_MINUTES,
+    FieldView,
+    Part,
+    PartView,
+    RowView,
+    Section,
+    SectionView,
+)
 
 # {% load plan_editor %} (TEMPLATES' "libraries" in crisisplan/settings.py).
 register = template.Library()
@@ -205,3 +213,77 @@ def rows(pv: PartView) -> SafeString:
         for position, row in enumerate(pv.rows)
     )
     return mark_safe(html)  # noqa: S308 (every value escaped in _row)
+
+
+def _part(pv: PartView, advice_shown: bool) -> str:
+    """A part's body: a list's advice, error, rows and "Add more rows" button, or a
+    record's fields. ``advice_shown``: the section's help already says the advice."""
+    part = pv.part
+    if not part.many:
+        return f'\n<div class="plan-record">{record(pv)}</div>\n\n'
+    html = ""
+    if not advice_shown and pv.advice:
+        html += f'\n<p class="help">{conditional_escape(pv.advice)}</p>'
+    if pv.error:
+        html += f'\n<p class="field-error" id="{part.key}-error">{conditional_escape(pv.error)}</p>'
+    many = " plan-rows-many" if len(part.fields) > 1 else ""
+    to_part = gettext("to %(part)s") % {"part": conditional_escape(str(part.label).lower())}
+    return (
+        f'{html}\n<ol class="plan-rows{many}" data-part="{part.key}">{rows(pv)}</ol>\n'
+        f'<button name="row_action" value="{part.key}:add" class="small js-add-row">'
+        f'{gettext("Add more rows")}<span class="visually-hidden"> {to_part}</span></button>\n\n'
+    )
+
+
+def _guidance(section: Section) -> str:
+    """A section's guidance for the therapist (Section.guidance): never shown to the client."""
+    if not section.guidance:
+        return "\n"
+    lines = "".join(f" {conditional_escape(line)}" for line in section.guidance)
+    return (
+        f'\n<p class="help plan-guidance"><strong>{gettext("For you, not shown to the client:")}'
+        f"</strong>{lines}</p>\n"
+    )
+
+
+@register.simple_tag(name="editor_section")
+def section(sv: SectionView) -> SafeString:
+    """A section of the editor up to the end of its parts: its ``<summary>`` (title and
+    what it holds), its help and guidance, then each part (in a fieldset of its own when
+    the section has several). templates/plans/editor.html adds what only one section
+    has (the directory, the client record) and closes it."""
+    s = sv.section
+    key = s.key
+    parts = sv.parts
+    single = parts[0] if len(parts) == 1 else None
+    nouns = ""
+    if single is not None and single.part.many:
+        p = single.part
+        nouns = (
+            f' data-noun="{conditional_escape(p.item_noun)}"'
+            f' data-nouns="{conditional_escape(p.items_noun)}" data-empty="{gettext("empty")}"'
+        )
+    to_fix = (
+        f' · <strong class="field-error">{gettext("to fix")}</strong>' if sv.has_errors else ""
+    )
+    title = f"{s.number}. {conditional_escape(s.title)}"
+    html = (
+        f'<details class="editor-section" id="section-{key}" open><summary>'
+        f'<h2 id="section-{key}-title">{title}</h2> <span class="editor-section-summary"{nouns}>'
+        f"{conditional_escape(sv.summary)}{to_fix}</span></summary>\n"
+        f'  <div class="editor-section-body" role="group" aria-labelledby="section-{key}-title">'
+    )
+    help_text = conditional_escape(s.help)
+    if single is None:
+        html += f'\n  <p class="help">{help_text}</p>{_guidance(s)}' + "".join(
+            f'\n  <fieldset class="plan-part"><legend><h3>{conditional_escape(pv.part.label)}'
+            f"</h3></legend>{_part(pv, advice_shown=False)}</fieldset>"
+            for pv in parts
+        )
+    else:
+        advice = (
+            f" {conditional_escape(single.advice)}" if single.part.many and single.advice else ""
+        )
+        html += f'\n  <p class="help">{help_text}{advice}</p>{_guidance(s)}'
+        html += _part(single, advice_shown=True)
+    return mark_safe(html)  # noqa: S308 (every value escaped above)
