@@ -263,9 +263,7 @@ def section(sv: SectionView) -> SafeString:
             f' data-noun="{conditional_escape(p.item_noun)}"'
             f' data-nouns="{conditional_escape(p.items_noun)}" data-empty="{gettext("empty")}"'
         )
-    to_fix = (
-        f' · <strong class="field-error">{gettext("to fix")}</strong>' if sv.has_errors else ""
-    )
+    to_fix = f' · <strong class="field-error">{gettext("to fix")}</strong>' if sv.has_errors else ""
     title = f"{s.number}. {conditional_escape(s.title)}"
     html = (
         f'<details class="editor-section" id="section-{key}" open><summary>'
