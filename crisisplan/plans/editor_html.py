@@ -23,11 +23,14 @@ Every control has a label that says which row, errors are linked with
 
 from __future__ import annotations
 
+import itertools
+
 from django import template
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
+from crisisplan.plans.models import DirectoryChoice
 from crisisplan.plans.sections import (
     MAX_MINUTES,
     FieldView,
@@ -37,6 +40,7 @@ from crisisplan.plans.sections import (
     Section,
     SectionView,
 )
+from hotlines.models import Service
 
 # {% load plan_editor %} (TEMPLATES' "libraries" in crisisplan/settings.py).
 register = template.Library()
@@ -285,3 +289,77 @@ def section(sv: SectionView) -> SafeString:
         html += f'\n  <p class="help">{help_text}{advice}</p>{_guidance(s)}'
         html += _part(single, advice_shown=True)
     return mark_safe(html)  # noqa: S308 (every value escaped above)
+
+
+# --- section 5's directory services -----------------------------------------------------
+
+
+def _numbers(service: Service, before: str, after: str) -> str:
+    """A service's phone and SMS numbers (contact methods prefetched: no query), each
+    left to right, between ``before`` and ``after``."""
+    return "".join(
+        f'{before}<bdi dir="ltr">{conditional_escape(m.display_value)}</bdi>{after}'
+        for m in service.contact_methods.all()
+        if m.is_number
+    )
+
+
+@register.simple_tag(name="directory_choice")
+def directory_choice(entry: DirectoryChoice) -> SafeString:
+    """One directory service the editor offers to show or pin (not an emergency number:
+    those are listed apart), and one of the search's results: its box, ticked if
+    shown, and its name, kind, place and numbers; "pinned when ticked" when it is not
+    the region's own."""
+    service = entry.service
+    pk = service.pk
+    pinned = "" if entry.default else f" — {gettext('pinned when ticked')}"
+    return mark_safe(  # noqa: S308 (every value escaped)
+        f'\n<li><input type="hidden" name="directory_offered" value="{pk}">'
+        f'<input type="checkbox" name="directory_shown" value="{pk}" id="id_directory_{pk}"'
+        f"{' checked' if entry.shown else ''}>\n"
+        f'<label for="id_directory_{pk}">{conditional_escape(service.name)} '
+        f'<span class="directory-choice-meta">{conditional_escape(service.get_kind_display())}, '
+        f"{conditional_escape(service.place_name)}{_numbers(service, ', ', '')}{pinned}"
+        "</span></label></li>\n"
+    )
+
+
+@register.simple_tag(name="editor_directory")
+def directory(choices: list[DirectoryChoice], more: int) -> SafeString:
+    """Section 5's directory services for the client's region, to hide or pin
+    (Plan.directory_listed): emergency numbers, which cannot be hidden, listed compactly
+    without a box; the others each with its box; then how many more the client sees,
+    to be found by the search."""
+    if not choices:
+        empty = gettext("The directory has no services for this country yet.")
+        return mark_safe(f"\n<p>{empty}</p>")  # noqa: S308 (a translation of ours)
+    html = ""
+    muted = ' <span class="muted">'
+    for locked, group in itertools.groupby(choices, key=lambda c: c.locked):
+        if locked:
+            services = "".join(
+                f"<li>{conditional_escape(c.service.name)}"
+                f"{_numbers(c.service, muted, '</span>')}</li>"
+                for c in group
+            )
+            html += (
+                f'\n<p class="directory-locked-title">'
+                f"{gettext('Always shown (emergency numbers):')}</p>\n"
+                f'<ul class="directory-locked">{services}</ul>'
+            )
+        else:
+            html += (
+                '\n<ul class="directory-choices">'
+                + "".join(directory_choice(c) for c in group)
+                + "</ul>"
+            )
+    if more:
+        counted = ngettext(
+            "%(counter)s more service of the region is shown to the client: find it below "
+            "to hide it.",
+            "%(counter)s more services of the region are shown to the client: find one "
+            "below to hide it.",
+            more,
+        ) % {"counter": more}
+        html += f'\n<p class="help">{counted}</p>'
+    return mark_safe(html)  # noqa: S308 (every value escaped)
