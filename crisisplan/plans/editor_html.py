@@ -23,21 +23,24 @@ Every control has a label that says which row, errors are linked with
 
 from __future__ import annotations
 
+import functools
 import itertools
+from dataclasses import dataclass
 
 from django import template
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from crisisplan.plans.models import DirectoryChoice
 from crisisplan.plans.sections import (
     MAX_MINUTES,
+    PARTS,
+    SECTIONS,
     FieldView,
     Part,
     PartView,
     RowView,
-    Section,
     SectionView,
 )
 from hotlines.models import Service
@@ -107,6 +110,7 @@ def record(pv: PartView) -> SafeString:
     from an older shape of the section only while it holds text. A field with help has
     its ``<label for>`` and its help between label and control; the others are their
     label, the control inside."""
+    labels = _words(pv.part.key, get_language()).labels
     html = []
     for f in pv.record:
         field = f.field
@@ -114,12 +118,12 @@ def record(pv: PartView) -> SafeString:
             continue
         errors = [f"{f.id}_error"] if f.error else []
         if field.kind == "tick":
-            html.append(_tick(f) if field.help else _in_label(f, "", errors))
+            html.append(_tick(f) if field.help else _in_label(f, labels[field.key], "", errors))
             continue
         classes = "field" + (" field-short" if field.short else "")
         help_text = f.help
         if not help_text:
-            html.append(_in_label(f, "", errors, classes))
+            html.append(_in_label(f, labels[field.key], "", errors, classes))
             continue
         ids = [f"{f.id}_help", *errors]
         classes += " has-error" if f.error else ""
@@ -146,28 +150,57 @@ def _names(part: Part) -> tuple[str, str, str, str]:
     )
 
 
+@dataclass(frozen=True)
+class _Words:
+    """What a part says, translated and escaped: its label, its row names (``_names``), its
+    fields' labels by key, its advice and its "Add more rows" button."""
+
+    label: str
+    names: tuple[str, ...]
+    labels: dict[str, str]
+    advice: str
+    add_rows: str
+
+
+@functools.cache
+def _words(part_key: str, language: str | None) -> _Words:
+    """A part's words in ``language`` (the active one), built once per process: the
+    labels and names are the same on every row and every page, and translating them
+    for each row cost more than the rest of the row."""
+    part = PARTS[part_key]
+    to_part = gettext("to %(part)s") % {"part": conditional_escape(str(part.label).lower())}
+    return _Words(
+        label=conditional_escape(part.label),
+        names=tuple(escape(name) for name in _names(part)),
+        labels={f.key: escape(f.label) for f in part.fields},
+        advice=conditional_escape(part.advice),
+        add_rows=(f'{gettext("Add more rows")}<span class="visually-hidden"> {to_part}</span>'),
+    )
+
+
 def _blank(row: RowView) -> bool:
     """Nothing typed, nothing ticked, no error: a row the server drops on save."""
     return not row.error and not any(f.value or f.error for f in row.fields)
 
 
-def _in_label(f: FieldView, which: str, ids: list[str], classes: str = "field") -> str:
+def _in_label(f: FieldView, label: str, which: str, ids: list[str], classes: str = "field") -> str:
     """A field without help: its control inside its ``<label>`` (no ``for`` and ``id``
-    pair), the label saying which row if in one (``which``); its error, if any, after
-    the label."""
+    pair), the label (``label``, escaped) saying which row if in one (``which``); its
+    error, if any, after the label."""
     if f.field.kind == "tick":
         control = (
             f'<input type="checkbox" name="{f.name}" value="yes"'
             f"{' checked' if f.value else ''}{_described(ids, bool(ids))}>"
         )
-        html = f'<label class="field-tick">{control}{escape(f.label)}{which}</label>'
+        html = f'<label class="field-tick">{control}{label}{which}</label>'
     else:
         control = _control(f, ids, bool(ids), "")
-        html = f'<label class="{classes}">{escape(f.label)}{which}{control}</label>'
+        html = f'<label class="{classes}">{label}{which}{control}</label>'
     return f'<div class="has-error">{html}{_error(f)}</div>' if f.error else html
 
 
-def _row(part: Part, row: RowView, names: tuple[str, ...], buttons: bool) -> str:
+def _row(part: Part, row: RowView, words: _Words, buttons: bool) -> str:
+    names = words.names
     row_error = f"{part.key}-{row.index}-error" if row.error else ""
     which = names[3].replace("%s", row.number)
     # Its buttons; their icons and tooltips come from CSS (.plan-row-buttons). A blank
@@ -200,7 +233,10 @@ def _row(part: Part, row: RowView, names: tuple[str, ...], buttons: bool) -> str
     hidden = f"<span>{which}</span>"  # visually hidden by CSS (.plan-row-fields label > span)
     fields = "".join(
         _in_label(
-            f, hidden, ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
+            f,
+            words.labels[f.field.key],
+            hidden,
+            ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else []),
         )
         for f in row.fields
     )
@@ -211,9 +247,9 @@ def _row(part: Part, row: RowView, names: tuple[str, ...], buttons: bool) -> str
 @register.simple_tag(name="editor_rows")
 def rows(pv: PartView) -> SafeString:
     """The rows of a list part, each with its fields and its three buttons."""
-    names = tuple(escape(name) for name in _names(pv.part))
+    words = _words(pv.part.key, get_language())
     html = "".join(
-        _row(pv.part, row, names, buttons=position == 0 or not _blank(row))
+        _row(pv.part, row, words, buttons=position == 0 or not _blank(row))
         for position, row in enumerate(pv.rows)
     )
     return mark_safe(html)  # noqa: S308 (every value escaped in _row)
@@ -225,28 +261,51 @@ def _part(pv: PartView, advice_shown: bool) -> str:
     part = pv.part
     if not part.many:
         return f'\n<div class="plan-record">{record(pv)}</div>\n\n'
+    words = _words(part.key, get_language())
     html = ""
-    if not advice_shown and pv.advice:
-        html += f'\n<p class="help">{conditional_escape(pv.advice)}</p>'
+    if not advice_shown and words.advice:
+        html += f'\n<p class="help">{words.advice}</p>'
     if pv.error:
         html += f'\n<p class="field-error" id="{part.key}-error">{conditional_escape(pv.error)}</p>'
     many = " plan-rows-many" if len(part.fields) > 1 else ""
-    to_part = gettext("to %(part)s") % {"part": conditional_escape(str(part.label).lower())}
     return (
         f'{html}\n<ol class="plan-rows{many}" data-part="{part.key}">{rows(pv)}</ol>\n'
         f'<button name="row_action" value="{part.key}:add" class="small js-add-row">'
-        f'{gettext("Add more rows")}<span class="visually-hidden"> {to_part}</span></button>\n\n'
+        f"{words.add_rows}</button>\n\n"
     )
 
 
-def _guidance(section: Section) -> str:
-    """A section's guidance for the therapist (Section.guidance): never shown to the client."""
-    if not section.guidance:
-        return "\n"
-    lines = "".join(f" {conditional_escape(line)}" for line in section.guidance)
-    return (
-        f'\n<p class="help plan-guidance"><strong>{gettext("For you, not shown to the client:")}'
-        f"</strong>{lines}</p>\n"
+@dataclass(frozen=True)
+class _SectionWords:
+    """What a section says whatever the plan holds, translated and escaped."""
+
+    title: str
+    help: str
+    guidance: str  # for the therapist (Section.guidance), never shown to the client
+    nouns: str  # a one-list section's summary attributes, for the script
+
+
+@functools.cache
+def _section_words(key: str, language: str | None) -> _SectionWords:
+    """A section's words in ``language`` (the active one), built once per process."""
+    s = next(s for s in SECTIONS if s.key == key)
+    guidance = "\n"
+    if s.guidance:
+        lines = "".join(f" {conditional_escape(line)}" for line in s.guidance)
+        for_you = gettext("For you, not shown to the client:")
+        guidance = f'\n<p class="help plan-guidance"><strong>{for_you}</strong>{lines}</p>\n'
+    nouns = ""
+    if len(s.parts) == 1 and s.parts[0].many:
+        part = s.parts[0]
+        nouns = (
+            f' data-noun="{conditional_escape(part.item_noun)}"'
+            f' data-nouns="{conditional_escape(part.items_noun)}" data-empty="{gettext("empty")}"'
+        )
+    return _SectionWords(
+        title=f"{s.number}. {conditional_escape(s.title)}",
+        help=conditional_escape(s.help),
+        guidance=guidance,
+        nouns=nouns,
     )
 
 
@@ -256,37 +315,30 @@ def section(sv: SectionView) -> SafeString:
     what it holds), its help and guidance, then each part (in a fieldset of its own when
     the section has several). templates/plans/editor.html adds what only one section
     has (the directory, the client record) and closes it."""
-    s = sv.section
-    key = s.key
+    key = sv.section.key
+    language = get_language()
+    words = _section_words(key, language)
     parts = sv.parts
     single = parts[0] if len(parts) == 1 else None
-    nouns = ""
-    if single is not None and single.part.many:
-        p = single.part
-        nouns = (
-            f' data-noun="{conditional_escape(p.item_noun)}"'
-            f' data-nouns="{conditional_escape(p.items_noun)}" data-empty="{gettext("empty")}"'
-        )
     to_fix = f' · <strong class="field-error">{gettext("to fix")}</strong>' if sv.has_errors else ""
-    title = f"{s.number}. {conditional_escape(s.title)}"
     html = (
         f'<details class="editor-section" id="section-{key}" open><summary>'
-        f'<h2 id="section-{key}-title">{title}</h2> <span class="editor-section-summary"{nouns}>'
+        f'<h2 id="section-{key}-title">{words.title}</h2>'
+        f' <span class="editor-section-summary"{words.nouns}>'
         f"{conditional_escape(sv.summary)}{to_fix}</span></summary>\n"
         f'  <div class="editor-section-body" role="group" aria-labelledby="section-{key}-title">'
     )
-    help_text = conditional_escape(s.help)
     if single is None:
-        html += f'\n  <p class="help">{help_text}</p>{_guidance(s)}' + "".join(
-            f'\n  <fieldset class="plan-part"><legend><h3>{conditional_escape(pv.part.label)}'
+        html += f'\n  <p class="help">{words.help}</p>{words.guidance}' + "".join(
+            f'\n  <fieldset class="plan-part"><legend><h3>{_words(pv.part.key, language).label}'
             f"</h3></legend>{_part(pv, advice_shown=False)}</fieldset>"
             for pv in parts
         )
     else:
-        advice = (
-            f" {conditional_escape(single.advice)}" if single.part.many and single.advice else ""
+        advice = _words(single.part.key, language).advice if single.part.many else ""
+        html += (
+            f'\n  <p class="help">{words.help}{" " if advice else ""}{advice}</p>{words.guidance}'
         )
-        html += f'\n  <p class="help">{help_text}{advice}</p>{_guidance(s)}'
         html += _part(single, advice_shown=True)
     return mark_safe(html)  # noqa: S308 (every value escaped above)
 
