@@ -168,13 +168,15 @@ def _words(part_key: str, language: str | None) -> _Words:
     labels and names are the same on every row and every page, and translating them
     for each row cost more than the rest of the row."""
     part = PARTS[part_key]
+    # (No gettext inside an f-string: makemessages would not find the string.)
+    add_rows = gettext("Add more rows")
     to_part = gettext("to %(part)s") % {"part": conditional_escape(str(part.label).lower())}
     return _Words(
         label=conditional_escape(part.label),
         names=tuple(escape(name) for name in _names(part)),
         labels={f.key: escape(f.label) for f in part.fields},
         advice=conditional_escape(part.advice),
-        add_rows=(f'{gettext("Add more rows")}<span class="visually-hidden"> {to_part}</span>'),
+        add_rows=f'{add_rows}<span class="visually-hidden"> {to_part}</span>',
     )
 
 
@@ -297,9 +299,10 @@ def _section_words(key: str, language: str | None) -> _SectionWords:
     nouns = ""
     if len(s.parts) == 1 and s.parts[0].many:
         part = s.parts[0]
+        empty = gettext("empty")
         nouns = (
             f' data-noun="{conditional_escape(part.item_noun)}"'
-            f' data-nouns="{conditional_escape(part.items_noun)}" data-empty="{gettext("empty")}"'
+            f' data-nouns="{conditional_escape(part.items_noun)}" data-empty="{empty}"'
         )
     return _SectionWords(
         title=f"{s.number}. {conditional_escape(s.title)}",
@@ -320,7 +323,10 @@ def section(sv: SectionView) -> SafeString:
     words = _section_words(key, language)
     parts = sv.parts
     single = parts[0] if len(parts) == 1 else None
-    to_fix = f' · <strong class="field-error">{gettext("to fix")}</strong>' if sv.has_errors else ""
+    to_fix = ""
+    if sv.has_errors:
+        to_fix = gettext("to fix")
+        to_fix = f' · <strong class="field-error">{to_fix}</strong>'
     html = (
         f'<details class="editor-section" id="section-{key}" open><summary>'
         f'<h2 id="section-{key}-title">{words.title}</h2>'
@@ -364,7 +370,7 @@ def directory_choice(entry: DirectoryChoice) -> SafeString:
     the region's own."""
     service = entry.service
     pk = service.pk
-    pinned = "" if entry.default else f" — {gettext('pinned when ticked')}"
+    pinned = "" if entry.default else " — " + gettext("pinned when ticked")
     return mark_safe(  # noqa: S308 (every value escaped)
         f'\n<li><input type="hidden" name="directory_offered" value="{pk}">'
         f'<input type="checkbox" name="directory_shown" value="{pk}" id="id_directory_{pk}"'
@@ -387,6 +393,7 @@ def directory(choices: list[DirectoryChoice], more: int) -> SafeString:
         return mark_safe(f"\n<p>{empty}</p>")  # noqa: S308 (a translation of ours)
     html = ""
     muted = ' <span class="muted">'
+    always = gettext("Always shown (emergency numbers):")
     for locked, group in itertools.groupby(choices, key=lambda c: c.locked):
         if locked:
             services = "".join(
@@ -396,7 +403,7 @@ def directory(choices: list[DirectoryChoice], more: int) -> SafeString:
             )
             html += (
                 f'\n<p class="directory-locked-title">'
-                f"{gettext('Always shown (emergency numbers):')}</p>\n"
+                f"{always}</p>\n"
                 f'<ul class="directory-locked">{services}</ul>'
             )
         else:
