@@ -23,12 +23,27 @@ Every control has a label that says which row, errors are linked with
 
 from __future__ import annotations
 
-from django import template
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+import functools
+import itertools
+from dataclasses import dataclass
 
-from crisisplan.plans.sections import MAX_MINUTES, FieldView, Part, PartView, RowView
+from django import template
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
+
+from crisisplan.plans.models import DirectoryChoice
+from crisisplan.plans.sections import (
+    MAX_MINUTES,
+    PARTS,
+    SECTIONS,
+    FieldView,
+    Part,
+    PartView,
+    RowView,
+    SectionView,
+)
+from hotlines.models import Service
 
 # {% load plan_editor %} (TEMPLATES' "libraries" in crisisplan/settings.py).
 register = template.Library()
@@ -95,6 +110,7 @@ def record(pv: PartView) -> SafeString:
     from an older shape of the section only while it holds text. A field with help has
     its ``<label for>`` and its help between label and control; the others are their
     label, the control inside."""
+    labels = _words(pv.part.key, get_language()).labels
     html = []
     for f in pv.record:
         field = f.field
@@ -102,12 +118,12 @@ def record(pv: PartView) -> SafeString:
             continue
         errors = [f"{f.id}_error"] if f.error else []
         if field.kind == "tick":
-            html.append(_tick(f) if field.help else _in_label(f, "", errors))
+            html.append(_tick(f) if field.help else _in_label(f, labels[field.key], "", errors))
             continue
         classes = "field" + (" field-short" if field.short else "")
         help_text = f.help
         if not help_text:
-            html.append(_in_label(f, "", errors, classes))
+            html.append(_in_label(f, labels[field.key], "", errors, classes))
             continue
         ids = [f"{f.id}_help", *errors]
         classes += " has-error" if f.error else ""
@@ -134,28 +150,59 @@ def _names(part: Part) -> tuple[str, str, str, str]:
     )
 
 
+@dataclass(frozen=True)
+class _Words:
+    """What a part says, translated and escaped: its label, its row names (``_names``), its
+    fields' labels by key, its advice and its "Add more rows" button."""
+
+    label: str
+    names: tuple[str, ...]
+    labels: dict[str, str]
+    advice: str
+    add_rows: str
+
+
+@functools.cache
+def _words(part_key: str, language: str | None) -> _Words:
+    """A part's words in ``language`` (the active one), built once per process: the
+    labels and names are the same on every row and every page, and translating them
+    for each row cost more than the rest of the row."""
+    part = PARTS[part_key]
+    # (No gettext inside an f-string: makemessages would not find the string.)
+    add_rows = gettext("Add more rows")
+    to_part = gettext("to %(part)s") % {"part": conditional_escape(str(part.label).lower())}
+    return _Words(
+        label=conditional_escape(part.label),
+        names=tuple(escape(name) for name in _names(part)),
+        labels={f.key: escape(f.label) for f in part.fields},
+        advice=conditional_escape(part.advice),
+        add_rows=f'{add_rows}<span class="visually-hidden"> {to_part}</span>',
+    )
+
+
 def _blank(row: RowView) -> bool:
     """Nothing typed, nothing ticked, no error: a row the server drops on save."""
     return not row.error and not any(f.value or f.error for f in row.fields)
 
 
-def _in_label(f: FieldView, which: str, ids: list[str], classes: str = "field") -> str:
+def _in_label(f: FieldView, label: str, which: str, ids: list[str], classes: str = "field") -> str:
     """A field without help: its control inside its ``<label>`` (no ``for`` and ``id``
-    pair), the label saying which row if in one (``which``); its error, if any, after
-    the label."""
+    pair), the label (``label``, escaped) saying which row if in one (``which``); its
+    error, if any, after the label."""
     if f.field.kind == "tick":
         control = (
             f'<input type="checkbox" name="{f.name}" value="yes"'
             f"{' checked' if f.value else ''}{_described(ids, bool(ids))}>"
         )
-        html = f'<label class="field-tick">{control}{escape(f.label)}{which}</label>'
+        html = f'<label class="field-tick">{control}{label}{which}</label>'
     else:
         control = _control(f, ids, bool(ids), "")
-        html = f'<label class="{classes}">{escape(f.label)}{which}{control}</label>'
+        html = f'<label class="{classes}">{label}{which}{control}</label>'
     return f'<div class="has-error">{html}{_error(f)}</div>' if f.error else html
 
 
-def _row(part: Part, row: RowView, names: tuple[str, ...], buttons: bool) -> str:
+def _row(part: Part, row: RowView, words: _Words, buttons: bool) -> str:
+    names = words.names
     row_error = f"{part.key}-{row.index}-error" if row.error else ""
     which = names[3].replace("%s", row.number)
     # Its buttons; their icons and tooltips come from CSS (.plan-row-buttons). A blank
@@ -188,7 +235,10 @@ def _row(part: Part, row: RowView, names: tuple[str, ...], buttons: bool) -> str
     hidden = f"<span>{which}</span>"  # visually hidden by CSS (.plan-row-fields label > span)
     fields = "".join(
         _in_label(
-            f, hidden, ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else [])
+            f,
+            words.labels[f.field.key],
+            hidden,
+            ([f"{f.id}_error"] if f.error else []) + ([row_error] if row_error else []),
         )
         for f in row.fields
     )
@@ -199,9 +249,176 @@ def _row(part: Part, row: RowView, names: tuple[str, ...], buttons: bool) -> str
 @register.simple_tag(name="editor_rows")
 def rows(pv: PartView) -> SafeString:
     """The rows of a list part, each with its fields and its three buttons."""
-    names = tuple(escape(name) for name in _names(pv.part))
+    words = _words(pv.part.key, get_language())
     html = "".join(
-        _row(pv.part, row, names, buttons=position == 0 or not _blank(row))
+        _row(pv.part, row, words, buttons=position == 0 or not _blank(row))
         for position, row in enumerate(pv.rows)
     )
     return mark_safe(html)  # noqa: S308 (every value escaped in _row)
+
+
+def _part(pv: PartView, advice_shown: bool) -> str:
+    """A part's body: a list's advice, error, rows and "Add more rows" button, or a
+    record's fields. ``advice_shown``: the section's help already says the advice."""
+    part = pv.part
+    if not part.many:
+        return f'\n<div class="plan-record">{record(pv)}</div>\n\n'
+    words = _words(part.key, get_language())
+    html = ""
+    if not advice_shown and words.advice:
+        html += f'\n<p class="help">{words.advice}</p>'
+    if pv.error:
+        html += f'\n<p class="field-error" id="{part.key}-error">{conditional_escape(pv.error)}</p>'
+    many = " plan-rows-many" if len(part.fields) > 1 else ""
+    return (
+        f'{html}\n<ol class="plan-rows{many}" data-part="{part.key}">{rows(pv)}</ol>\n'
+        f'<button name="row_action" value="{part.key}:add" class="small js-add-row">'
+        f"{words.add_rows}</button>\n\n"
+    )
+
+
+@dataclass(frozen=True)
+class _SectionWords:
+    """What a section says whatever the plan holds, translated and escaped."""
+
+    title: str
+    help: str
+    guidance: str  # for the therapist (Section.guidance), never shown to the client
+    nouns: str  # a one-list section's summary attributes, for the script
+
+
+@functools.cache
+def _section_words(key: str, language: str | None) -> _SectionWords:
+    """A section's words in ``language`` (the active one), built once per process."""
+    s = next(s for s in SECTIONS if s.key == key)
+    guidance = "\n"
+    if s.guidance:
+        lines = "".join(f" {conditional_escape(line)}" for line in s.guidance)
+        for_you = gettext("For you, not shown to the client:")
+        guidance = f'\n<p class="help plan-guidance"><strong>{for_you}</strong>{lines}</p>\n'
+    nouns = ""
+    if len(s.parts) == 1 and s.parts[0].many:
+        part = s.parts[0]
+        empty = gettext("empty")
+        nouns = (
+            f' data-noun="{conditional_escape(part.item_noun)}"'
+            f' data-nouns="{conditional_escape(part.items_noun)}" data-empty="{empty}"'
+        )
+    return _SectionWords(
+        title=f"{s.number}. {conditional_escape(s.title)}",
+        help=conditional_escape(s.help),
+        guidance=guidance,
+        nouns=nouns,
+    )
+
+
+@register.simple_tag(name="editor_section")
+def section(sv: SectionView) -> SafeString:
+    """A section of the editor up to the end of its parts: its ``<summary>`` (title and
+    what it holds), its help and guidance, then each part (in a fieldset of its own when
+    the section has several). templates/plans/editor.html adds what only one section
+    has (the directory, the client record) and closes it."""
+    key = sv.section.key
+    language = get_language()
+    words = _section_words(key, language)
+    parts = sv.parts
+    single = parts[0] if len(parts) == 1 else None
+    to_fix = ""
+    if sv.has_errors:
+        to_fix = gettext("to fix")
+        to_fix = f' · <strong class="field-error">{to_fix}</strong>'
+    html = (
+        f'<details class="editor-section" id="section-{key}" open><summary>'
+        f'<h2 id="section-{key}-title">{words.title}</h2>'
+        f' <span class="editor-section-summary"{words.nouns}>'
+        f"{conditional_escape(sv.summary)}{to_fix}</span></summary>\n"
+        f'  <div class="editor-section-body" role="group" aria-labelledby="section-{key}-title">'
+    )
+    if single is None:
+        html += f'\n  <p class="help">{words.help}</p>{words.guidance}' + "".join(
+            f'\n  <fieldset class="plan-part"><legend><h3>{_words(pv.part.key, language).label}'
+            f"</h3></legend>{_part(pv, advice_shown=False)}</fieldset>"
+            for pv in parts
+        )
+    else:
+        advice = _words(single.part.key, language).advice if single.part.many else ""
+        html += (
+            f'\n  <p class="help">{words.help}{" " if advice else ""}{advice}</p>{words.guidance}'
+        )
+        html += _part(single, advice_shown=True)
+    return mark_safe(html)  # noqa: S308 (every value escaped above)
+
+
+# --- section 5's directory services -----------------------------------------------------
+
+
+def _numbers(service: Service, before: str, after: str) -> str:
+    """A service's phone and SMS numbers (contact methods prefetched: no query), each
+    left to right, between ``before`` and ``after``."""
+    return "".join(
+        f'{before}<bdi dir="ltr">{conditional_escape(m.display_value)}</bdi>{after}'
+        for m in service.contact_methods.all()
+        if m.is_number
+    )
+
+
+@register.simple_tag(name="directory_choice")
+def directory_choice(entry: DirectoryChoice) -> SafeString:
+    """One directory service the editor offers to show or pin (not an emergency number:
+    those are listed apart), and one of the search's results: its box, ticked if
+    shown, and its name, kind, place and numbers; "pinned when ticked" when it is not
+    the region's own."""
+    service = entry.service
+    pk = service.pk
+    pinned = "" if entry.default else " — " + gettext("pinned when ticked")
+    return mark_safe(  # noqa: S308 (every value escaped)
+        f'\n<li><input type="hidden" name="directory_offered" value="{pk}">'
+        f'<input type="checkbox" name="directory_shown" value="{pk}" id="id_directory_{pk}"'
+        f"{' checked' if entry.shown else ''}>\n"
+        f'<label for="id_directory_{pk}">{conditional_escape(service.name)} '
+        f'<span class="directory-choice-meta">{conditional_escape(service.get_kind_display())}, '
+        f"{conditional_escape(service.place_name)}{_numbers(service, ', ', '')}{pinned}"
+        "</span></label></li>\n"
+    )
+
+
+@register.simple_tag(name="editor_directory")
+def directory(choices: list[DirectoryChoice], more: int) -> SafeString:
+    """Section 5's directory services for the client's region, to hide or pin
+    (Plan.directory_listed): emergency numbers, which cannot be hidden, listed compactly
+    without a box; the others each with its box; then how many more the client sees,
+    to be found by the search."""
+    if not choices:
+        empty = gettext("The directory has no services for this country yet.")
+        return mark_safe(f"\n<p>{empty}</p>")  # noqa: S308 (a translation of ours)
+    html = ""
+    muted = ' <span class="muted">'
+    always = gettext("Always shown (emergency numbers):")
+    for locked, group in itertools.groupby(choices, key=lambda c: c.locked):
+        if locked:
+            services = "".join(
+                f"<li>{conditional_escape(c.service.name)}"
+                f"{_numbers(c.service, muted, '</span>')}</li>"
+                for c in group
+            )
+            html += (
+                f'\n<p class="directory-locked-title">'
+                f"{always}</p>\n"
+                f'<ul class="directory-locked">{services}</ul>'
+            )
+        else:
+            html += (
+                '\n<ul class="directory-choices">'
+                + "".join(directory_choice(c) for c in group)
+                + "</ul>"
+            )
+    if more:
+        counted = ngettext(
+            "%(counter)s more service of the region is shown to the client: find it below "
+            "to hide it.",
+            "%(counter)s more services of the region are shown to the client: find one "
+            "below to hide it.",
+            more,
+        ) % {"counter": more}
+        html += f'\n<p class="help">{counted}</p>'
+    return mark_safe(html)  # noqa: S308 (every value escaped)

@@ -154,7 +154,15 @@ class Plan(models.Model):
         return self.versions.select_related("author").filter(number=number).first()
 
     def latest_version(self) -> PlanVersion | None:
-        return self.version(self.current_number) if self.current_number else None
+        """The newest version; when it is the published one, read with the plan
+        (get_plan_for_user), it costs no query."""
+        if not self.current_number:
+            return None
+        if Plan.published_version.is_cached(self):
+            published = self.published_version
+            if published is not None and published.number == self.current_number:
+                return published
+        return self.version(self.current_number)
 
     def published_content(self) -> PlanContent | None:
         """The content the client sees (decrypts: may raise EncryptionError), or None."""

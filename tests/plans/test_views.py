@@ -404,6 +404,7 @@ def test_pins_cost_no_query_in_the_editor_or_a_save(
     regional = make_line(number="116 123")
     elsewhere = [make_line(number=f"0800 {n:03d}", subdivision="GB-SCT") for n in range(3)]
     pinned = make_plan(make_client(alice, city="York"), full_content(1))
+    pinned.publish(pinned.version(1), alice)  # as ``plan``'s: its newest version published
     pinned.set_directory_choices({s.pk for s in elsewhere}, {regional.pk}, alice)
 
     def counts(target: Plan) -> tuple[int, int]:
@@ -567,3 +568,27 @@ def test_publishing_an_older_version_publishes_that_one(
     event = AuditEvent.objects.filter(action=AuditEvent.Action.PUBLISH).get()
     assert event.client_id == record.pk and event.actor == alice
     assert event.detail["version"] == 1
+
+
+def test_the_editor_reads_a_published_newest_version_with_the_plan(
+    alice: Any, alice_client: HttpClient
+) -> None:
+    """When the newest version is the published one, the editor edits the version read
+    with the plan (get_plan_for_user) and asks for no version again; when a newer draft
+    exists, it edits the draft."""
+    plan = make_plan(make_client(alice), full_content(1, tag="old "), full_content(1, tag="new "))
+    address = url("edit", plan.client)
+
+    def editor() -> tuple[int, str]:
+        alice_client.get(address)  # the first request's work (the region's lookup)
+        with CaptureQueriesContext(connection) as queries:
+            page = alice_client.get(address).content.decode()
+        return len(queries), page
+
+    plan.publish(plan.version(1), alice)
+    draft_queries, page = editor()
+    assert "new Dr. Ito" in page and "old Dr. Ito" not in page
+    plan.publish(plan.version(2), alice)
+    published_queries, page = editor()
+    assert "new Dr. Ito" in page and "old Dr. Ito" not in page
+    assert published_queries == draft_queries - 1
