@@ -272,22 +272,17 @@ class Plan(models.Model):
             listed.append(choice)
         return listed, max(0, shown - self.EDITOR_LISTS_SHOWN)
 
-    def search_choices(self, query: str, exclude: Iterable[int] = ()) -> list[DirectoryChoice]:
-        """directory_search() as the editor offers its results: a service of the client's
-        region comes ticked unless the plan hides it (untick to hide it), any other
-        unticked (tick to pin it)."""
-        found = self.directory_search(query, exclude)
-        if not found:
-            return []
-        _pinned, hidden = self.directory_ids()
-        version = self._directory_version_now()
-        client = self.client
-        region = {
-            s.pk for s in region_help(client.country, client.subdivision, version=version).services
-        }
+    def search_choices(
+        self, query: str, choices: list[DirectoryChoice], exclude: Iterable[int] = ()
+    ) -> list[DirectoryChoice]:
+        """directory_search() as the editor offers its results, given the editor's
+        ``choices`` (directory_choices(), before directory_listed()): a service of the
+        client's region comes as its choice there (ticked unless hidden: untick to hide
+        it), any other unticked (tick to pin it)."""
+        region = {c.service.pk: c for c in choices if c.default}
         return [
-            DirectoryChoice(s, s.pk in region, s.pk in region and s.pk not in hidden, False)
-            for s in found
+            region.get(s.pk) or DirectoryChoice(s, False, False, False)
+            for s in self.directory_search(query, exclude)
         ]
 
     def directory_search(self, query: str, exclude: Iterable[int] = ()) -> list[Service]:

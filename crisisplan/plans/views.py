@@ -57,10 +57,10 @@ def _render_editor(
             else c
             for c in directory
         ]
-    directory, directory_more = plan.directory_listed(directory)
+    listed, directory_more = plan.directory_listed(directory)
     results = None
     if search is not None:
-        results = plan.search_choices(search, exclude={c.service.pk for c in directory})
+        results = plan.search_choices(search, directory, exclude={c.service.pk for c in listed})
     info = record_info(client)
     hints = plan.hints(editor.content)
     country = client.country_name
@@ -75,7 +75,7 @@ def _render_editor(
         publishing=publishing,
         hints=hints,
         record_info=info,
-        directory=directory,
+        directory=listed,
         directory_more=directory_more,
         directory_help=_(
             "The client's page shows the directory's services for %(country)s and the "
@@ -101,7 +101,8 @@ def directory_search(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse
     services the editor on the page already offers."""
     plan = get_plan_for_user(request, client_pk)
     offered = _ids(request.GET.getlist("offered"))
-    listed, _more = plan.directory_listed(plan.directory_choices())
+    choices = plan.directory_choices()
+    listed, _more = plan.directory_listed(choices)
     query = request.GET.get("q", "")
     return render(
         request,
@@ -110,7 +111,7 @@ def directory_search(request: HttpRequest, client_pk: uuid.UUID) -> HttpResponse
             "client": plan.client,
             "directory_query": query,
             "directory_results": plan.search_choices(
-                query, exclude=offered | {c.service.pk for c in listed}
+                query, choices, exclude=offered | {c.service.pk for c in listed}
             ),
         },
     )
