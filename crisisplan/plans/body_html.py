@@ -5,15 +5,15 @@ Written in Python rather than as template loops with an include per number: the 
 and numbers were most of the client's plan page's cost (Django resolves every variable,
 pushes a context per include and wraps every escape; a plan has dozens of lines and a
 dozen numbers or more). The output is the HTML the templates made, escaped the same way
-(Django's escape is html.escape; a value that is already HTML is kept as it is).
+(conditional_escape, as editor_html does).
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from django import template
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -22,22 +22,15 @@ from crisisplan.plans.sections import DisplaySection, Item, Phone
 register = template.Library()
 
 
-def _e(value: Any) -> str:
-    """Escaped for HTML, as the template's {{ value }} (autoescape) would be."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
 def _label(label: Any) -> str:
-    return f'<span class="plan-item-label">{_e(label)}:</span> ' if label else ""
+    return f'<span class="plan-item-label">{conditional_escape(label)}:</span> ' if label else ""
 
 
 def call_html(phone: Phone) -> str:
     """A number as a call link."""
     return (
-        f'<a class="plan-phone" href="{_e(phone.tel_href)}"><bdi dir="ltr">{_e(phone.number)}'
-        "</bdi></a>"
+        f'<a class="plan-phone" href="{conditional_escape(phone.tel_href)}">'
+        f'<bdi dir="ltr">{conditional_escape(phone.number)}</bdi></a>'
     )
 
 
@@ -52,14 +45,16 @@ def phone_html(phone: Phone, who: str) -> str:
     out += '<span class="plan-reach no-print">'
     if sms:
         out += (
-            f' <a class="plan-reach-link" href="{_e(sms)}">{_e(gettext("Text"))}'
-            f'<span class="visually-hidden"> {_e(who)}</span></a>'
+            f' <a class="plan-reach-link" href="{conditional_escape(sms)}">'
+            f"{conditional_escape(gettext('Text'))}"
+            f'<span class="visually-hidden"> {conditional_escape(who)}</span></a>'
         )
     if whatsapp:
         out += (
-            f' <a class="plan-reach-link" href="{_e(whatsapp)}" target="_blank"'
-            f' rel="noopener noreferrer">WhatsApp<span class="visually-hidden"> {_e(who)}'
-            f" {_e(gettext('(opens WhatsApp)'))}</span></a>"
+            f' <a class="plan-reach-link" href="{conditional_escape(whatsapp)}" target="_blank"'
+            ' rel="noopener noreferrer">WhatsApp'
+            f'<span class="visually-hidden"> {conditional_escape(who)}'
+            f" {conditional_escape(gettext('(opens WhatsApp)'))}</span></a>"
         )
     return out + "</span>"
 
@@ -71,7 +66,7 @@ def item_html(item: Item) -> str:
         (" " if item.text or index else "") + phone_html(phone, item.text or phone.label)
         for index, phone in enumerate(item.phones)
     )
-    return f"<li>{_label(item.label)}{_e(item.text)}{numbers}</li>"
+    return f"<li>{_label(item.label)}{conditional_escape(item.text)}{numbers}</li>"
 
 
 @register.simple_tag
@@ -82,10 +77,10 @@ def plan_parts(ds: DisplaySection) -> SafeString:
     out = []
     for part in ds.parts:
         if headings:
-            out.append(f"<h3>{_e(part.label)}</h3>")
+            out.append(f"<h3>{conditional_escape(part.label)}</h3>")
         lines = "\n".join(item_html(item) for item in part.items)
         out.append(f'<ul class="plan-items">\n{lines}\n</ul>')
-    return mark_safe("\n".join(out))  # noqa: S308 (every value escaped by _e)
+    return mark_safe("\n".join(out))  # noqa: S308 (every value escaped)
 
 
 @register.simple_tag
@@ -93,10 +88,10 @@ def plan_agreement(ds: DisplaySection) -> SafeString:
     """Section 8's agreement as one paragraph's sentences: each with its numbers as call
     links inside, then the rest of the sentence (Item.tail)."""
     sentences = "".join(
-        f"{_label(item.label)}{_e(item.text)}"
+        f"{_label(item.label)}{conditional_escape(item.text)}"
         + "".join(" " + call_html(phone) for phone in item.phones)
-        + f"{_e(item.tail)} "
+        + f"{conditional_escape(item.tail)} "
         for part in ds.parts
         for item in part.items
     )
-    return mark_safe(sentences)  # noqa: S308 (every value escaped by _e)
+    return mark_safe(sentences)  # noqa: S308 (every value escaped)
