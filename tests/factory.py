@@ -150,6 +150,13 @@ def make_plan(client: Any, *contents: PlanContent, author: Any = None) -> Plan:
     return plan
 
 
+def make_published_plan(client: Any, *contents: PlanContent) -> Plan:
+    """make_plan, with its latest version published (what a client's link shows)."""
+    plan = make_plan(client, *contents)
+    plan.publish(plan.version(len(contents)), client.therapist)
+    return plan
+
+
 def editor_form_data(content: PlanContent, base: int, note: str = "") -> dict[str, Any]:
     """What the editor posts for ``content`` (as the browser sends it)."""
     data: dict[str, Any] = {"base_version": str(base), "change_note": note}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from crisisplan.links import handover
 from crisisplan.links.models import PrivateLink
 from crisisplan.plans.models import Plan
-from tests.factory import full_content, make_client, make_plan, make_service
+from tests.factory import full_content, make_client, make_plan, make_published_plan, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +25,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def plan(alice: Any) -> Plan:
     make_service("Emergency services", country="GB", kind="emergency", phone="999")
-    plan = make_plan(make_client(alice, preferred_name="Robin", country="GB"), full_content(1))
-    plan.publish(plan.version(1), alice)
-    return plan
+    return make_published_plan(
+        make_client(alice, preferred_name="Robin", country="GB"), full_content(1)
+    )
 
 
 def urls(plan: Plan) -> dict[str, str]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from crisisplan.core.models import AuditEvent
 from crisisplan.links.models import LinkOpen, PrivateLink
 from crisisplan.plans.models import Plan
-from tests.factory import full_content, make_client, make_plan, make_service
+from tests.factory import full_content, make_client, make_published_plan, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +24,9 @@ PIN = "2468"
 @pytest.fixture
 def plan(alice: Any) -> Plan:
     make_service("Emergency services", country="GB", kind="emergency", phone="999")
-    plan = make_plan(make_client(alice, preferred_name="Robin", country="GB"), full_content(1))
-    plan.publish(plan.version(1), alice)
-    return plan
+    return make_published_plan(
+        make_client(alice, preferred_name="Robin", country="GB"), full_content(1)
+    )
 
 
 def issue(plan: Plan) -> str:

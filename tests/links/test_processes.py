@@ -25,7 +25,7 @@ from crisisplan.links.models import LinkOpen, PrivateLink
 from crisisplan.logfilters import RedactTokensFilter
 from crisisplan.plans.models import Plan
 from hotlines.models import ContactMethod
-from tests.factory import full_content, make_client, make_plan, make_service
+from tests.factory import full_content, make_client, make_published_plan, make_service
 from tests.servers import ROOT, Browser, Server, gunicorn_servers
 
 
@@ -50,9 +50,7 @@ def servers(tmp_path: Path, store: str) -> Iterator[list[Server]]:
 @pytest.fixture
 def plan(alice: Any) -> Plan:
     make_service("Emergency services", country="GB", kind="emergency", phone="999")
-    plan = make_plan(make_client(alice, country="GB"), full_content(1))
-    plan.publish(plan.version(1), alice)
-    return plan
+    return make_published_plan(make_client(alice, country="GB"), full_content(1))
 
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from crisisplan.links import recall
 from crisisplan.links.models import PrivateLink
 from crisisplan.plans.models import Plan
 from hotlines.models import Service, forget_region_help
-from tests.factory import full_content, make_client, make_plan, make_service
+from tests.factory import full_content, make_client, make_plan, make_published_plan, make_service
 from tests.links.test_client_help import issue, opened
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +33,7 @@ def directory(db: None) -> dict[str, Service]:
 
 @pytest.fixture
 def plan(alice: Any, directory: dict[str, Service]) -> Plan:
-    plan = make_plan(make_client(alice, country="LB", subdivision=""), full_content(1))
-    plan.publish(plan.version(1), alice)
-    return plan
+    return make_published_plan(make_client(alice, country="LB", subdivision=""), full_content(1))
 
 
 @pytest.fixture(autouse=True)
