@@ -431,9 +431,42 @@ def caddy_binary() -> str:
     return found
 
 
+def caddy_process(tmp: Path, domain: str, upstreams: str, **extra: str) -> tuple[Process, int, int]:
+    """Caddy with deploy/Caddyfile.tryout (tls internal) in front of ``upstreams``, on two
+    free ports (not started): the process, its HTTP and its HTTPS port."""
+    http_port, https_port = free_port(), free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp),
+        "XDG_DATA_HOME": str(tmp / "caddy-data"),
+        "XDG_CONFIG_HOME": str(tmp / "caddy-config"),
+        "CRISISPLAN_DOMAIN": domain,
+        "CRISISPLAN_UPSTREAMS": upstreams,
+        "CADDY_HTTP_PORT": str(http_port),
+        "CADDY_HTTPS_PORT": str(https_port),
+        # No admin endpoint: nothing here reloads Caddy, and one port fewer to collide
+        # with another process's.
+        "CADDY_ADMIN": "off",
+        "CADDY_BIND": "127.0.0.1",
+        **extra,
+    }
+    proxy = Process(
+        "caddy",
+        [caddy_binary(), "run", "--config", "deploy/Caddyfile.tryout", "--adapter", "caddyfile"],
+        env,
+        tmp / "caddy.out",
+        tmp / "caddy.err",
+    )
+    return proxy, http_port, https_port
+
+
+def caddy_authority(tmp: Path) -> Path:
+    """The root certificate of the local authority Caddy makes for ``tls internal``."""
+    return tmp / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+
+
 @pytest.fixture(scope="session")
 def stack(deployment: Deployment) -> Iterator[Stack]:
-    caddy = caddy_binary()
     tmp = deployment.tmp
     env = deployment.env
     good = [app_server(f"app{n}", env, tmp) for n in (1, 2)]
@@ -445,30 +478,11 @@ def stack(deployment: Deployment) -> Iterator[Stack]:
     no_database = app_server(
         "nodb", env, tmp, DATABASE_URL=with_database("postgres://postgres@127.0.0.1:9/", "x")
     )
-    http_port, https_port = free_port(), free_port()
-    caddy_env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp),
-        "XDG_DATA_HOME": str(tmp / "caddy-data"),
-        "XDG_CONFIG_HOME": str(tmp / "caddy-config"),
-        "CRISISPLAN_DOMAIN": DOMAIN,
-        "CRISISPLAN_UPSTREAMS": " ".join(
-            f"127.0.0.1:{s.port}" for s in [*good, bad_keys, no_database]
-        ),
-        "CRISISPLAN_HEALTH_INTERVAL": f"{HEALTH_INTERVAL:g}s",
-        "CADDY_HTTP_PORT": str(http_port),
-        "CADDY_HTTPS_PORT": str(https_port),
-        # No admin endpoint: nothing here reloads Caddy, and one port fewer to collide
-        # with another process's.
-        "CADDY_ADMIN": "off",
-        "CADDY_BIND": "127.0.0.1",
-    }
-    proxy = Process(
-        "caddy",
-        [caddy, "run", "--config", "deploy/Caddyfile.tryout", "--adapter", "caddyfile"],
-        caddy_env,
-        tmp / "caddy.out",
-        tmp / "caddy.err",
+    proxy, http_port, https_port = caddy_process(
+        tmp,
+        DOMAIN,
+        " ".join(f"127.0.0.1:{s.port}" for s in [*good, bad_keys, no_database]),
+        CRISISPLAN_HEALTH_INTERVAL=f"{HEALTH_INTERVAL:g}s",
     )
     everything = [*good, bad_keys, no_database, proxy]
     try:
@@ -481,7 +495,7 @@ def stack(deployment: Deployment) -> Iterator[Stack]:
                 output=server.output,
             )
         proxy.start()
-        root = tmp / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+        root = caddy_authority(tmp)
         wait_until("Caddy's local authority", root.exists, output=proxy.output)
         context = ssl.create_default_context(cafile=str(root))
         stack = Stack(

@@ -5,39 +5,18 @@ itself (deploy/caddy/site.caddy, handle_errors), never a blank 502."""
 from __future__ import annotations
 
 import http.client
-import os
 import ssl
 from pathlib import Path
 
-from tests.deploy.conftest import ROOT, Process, caddy_binary, free_port, wait_until
+from tests.deploy.conftest import ROOT, caddy_authority, caddy_process, free_port, wait_until
 
 
 def test_with_no_app_server_the_proxy_still_gives_the_emergency_numbers(tmp_path: Path) -> None:
-    http_port, https_port, closed = free_port(), free_port(), free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path / "caddy-data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "caddy-config"),
-        "CRISISPLAN_DOMAIN": "localhost",
-        "CRISISPLAN_UPSTREAMS": f"127.0.0.1:{closed}",  # nothing listens there
-        "CADDY_HTTP_PORT": str(http_port),
-        "CADDY_HTTPS_PORT": str(https_port),
-        # No admin endpoint: nothing here reloads Caddy, and one port fewer to collide
-        # with another process's.
-        "CADDY_ADMIN": "off",
-        "CADDY_BIND": "127.0.0.1",
-    }
-    proxy = Process(
-        "caddy",
-        [caddy_binary(), "run", "--config", "deploy/Caddyfile.tryout", "--adapter", "caddyfile"],
-        env,
-        tmp_path / "caddy.out",
-        tmp_path / "caddy.err",
-    )
+    closed = free_port()  # nothing listens there
+    proxy, _http_port, https_port = caddy_process(tmp_path, "localhost", f"127.0.0.1:{closed}")
     proxy.start()
     try:
-        root = tmp_path / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+        root = caddy_authority(tmp_path)
         wait_until("Caddy's local authority", root.exists, output=proxy.output)
         context = ssl.create_default_context(cafile=str(root))
 
