@@ -124,9 +124,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crisisplan.core.sessions.session_timing",
             ],
-            # Tag libraries of the plans package (not an app of its own): the client's
-            # plan and the editor's rows, built in Python for speed (BENCHMARKS.md).
+            # Tag libraries of the plans and links packages (not apps of their own):
+            # the client's plan and page parts and the editor's rows, built in Python
+            # for speed (BENCHMARKS.md).
             "libraries": {
+                "client_page": "crisisplan.links.page_html",
                 "plan_body": "crisisplan.plans.body_html",
                 "plan_editor": "crisisplan.plans.editor_html",
             },

@@ -1,5 +1,5 @@
 """What plan pages show: the therapist's page frame, and the plan's body for the
-therapist's preview and the client's page alike (templates/plans/_plan_body.html)."""
+therapist's preview and the client's page alike ({% plan_body %}: body_html.py)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def page_context(plan: Plan, **extra: Any) -> dict[str, Any]:
     }
 
 
-def record_info(client: Client) -> dict[str, str]:
-    """The client record's location and emergency contact, as section 8 shows them."""
+def cut_off_record(client: Client) -> dict[str, str]:
+    """The client record's location and emergency contact, as section 8 shows them to
+    the client (crisisplan/plans/body_html.py)."""
     place = ", ".join(
         part
         for part in (
@@ -48,7 +49,16 @@ def record_info(client: Client) -> dict[str, str]:
         "emergency_contact_name": name,
         "emergency_contact_phone": phone,
         "emergency_contact_href": tel_href(phone) if phone else "",
-        # The editor shows these to the therapist, never the client's page.
+    }
+
+
+def record_info(client: Client) -> dict[str, Any]:
+    """What the editor shows the therapist beside section 8: the client's part
+    (cut_off_record), and whether the record has a street address and consent to call
+    the contact, with the link to change it. Not for the client's page: the street
+    address is decrypted here only to say whether there is one."""
+    return {
+        **cut_off_record(client),
         "has_street_address": bool(client.street_address),
         "consent": bool(client.emergency_contact_consent),
         "consent_date": client.emergency_contact_consent_date,
@@ -57,7 +67,7 @@ def record_info(client: Client) -> dict[str, str]:
 
 
 def plan_body_context(plan: Plan, content: PlanContent) -> dict[str, Any]:
-    """The context of templates/plans/_plan_body.html.
+    """The context of {% plan_body %} (crisisplan/plans/body_html.py).
 
     ``content`` is decrypted by the caller (it may raise EncryptionError; the directory
     part does not depend on it, see Plan.directory_help).
@@ -68,5 +78,5 @@ def plan_body_context(plan: Plan, content: PlanContent) -> dict[str, Any]:
         "plan_sections": content.display_sections(keep=keep, country=plan.client.country),
         "region_help": region_help,
         "last_reviewed_on": plan.reviewed_on,
-        "cut_off_record": record_info(plan.client),
+        "cut_off_record": cut_off_record(plan.client),
     }
