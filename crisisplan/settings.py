@@ -125,12 +125,14 @@ TEMPLATES = [
                 "crisisplan.core.sessions.session_timing",
             ],
             # Tag libraries of the plans and links packages (not apps of their own):
-            # the client's plan and page parts and the editor's rows, built in Python
+            # the client's plan and page parts, the editor's rows and the plan pages'
+            # tabs, built in Python
             # for speed (BENCHMARKS.md).
             "libraries": {
                 "client_page": "crisisplan.links.page_html",
                 "plan_body": "crisisplan.plans.body_html",
                 "plan_editor": "crisisplan.plans.editor_html",
+                "plan_nav": "crisisplan.plans.nav_html",
             },
         },
     },

@@ -20,25 +20,15 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from crisisplan.core.links import url_for
+
 register = template.Library()
-
-_MARK = "TOKEN"  # stands for the token in a link's URL patterns (see _link_urls)
-
-
-@functools.cache
-def _link_urls(prefix: str) -> dict[str, str]:
-    """The plan page's links, each with {} for the token: reversed once per process (and
-    script prefix) instead of four times per page."""
-    return {
-        name: reverse(f"links:{name}", args=[_MARK]).replace(_MARK, "{}")
-        for name in ("landing", "plan", "copy")
-    } | {"service_worker": reverse("links:service_worker")}
 
 
 @functools.cache
@@ -90,20 +80,22 @@ def _opened(last_opened: Any, zone_name: str, words: dict[str, str]) -> str:
 def keep_plan(context: template.Context) -> SafeString:
     """Context: token, last_opened (datetime or None), time_zone, time_zone_name."""
     words = _words(get_language())
-    urls = _link_urls(get_script_prefix())
-    token = conditional_escape(context["token"])
+    token = context["token"]
     opened = _opened(context.get("last_opened"), context.get("time_zone_name", ""), words)
-    scope, page = urls["landing"].format(token), urls["plan"].format(token)
+    # A usable link's token (URL-safe); escaped all the same, as everything put in HTML.
+    scope = conditional_escape(url_for("links:landing", token))
+    page = conditional_escape(url_for("links:plan", token))
+    copy = conditional_escape(url_for("links:copy", token))
     return mark_safe(  # noqa: S308 (every value escaped)
         f'<p class="muted plan-opened no-print">{opened}</p>\n'
         '<div class="actions no-print">\n'
         f'<button type="button" class="button" data-print hidden>{words["print"]}</button>\n'
-        f'<a class="button" href="{urls["copy"].format(token)}">{words["copy"]}</a>\n'
+        f'<a class="button" href="{copy}">{words["copy"]}</a>\n'
         "</div>\n"
         f'<p class="muted no-print">{words["copy_note"]}</p>\n'
         '<section class="keep no-print" data-keep hidden aria-labelledby="keep-heading"'
         f' data-scope="{scope}" data-page="{page}?kept=1"'
-        f' data-worker="{urls["service_worker"]}"'
+        f' data-worker="{reverse("links:service_worker")}"'
         f' data-time-zone="{conditional_escape(context.get("time_zone", ""))}"'
         f' data-kept="{words["kept"]}" data-removed="{words["removed"]}"'
         f' data-failed="{words["failed"]}">\n'

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
-
 from clients.models import Client
+from crisisplan.core.links import url_for
 from crisisplan.plans.models import Plan
 from crisisplan.plans.sections import PlanContent
 from hotlines.phones import tel_href
@@ -22,7 +21,7 @@ def page_context(plan: Plan, **extra: Any) -> dict[str, Any]:
         # "(name could not be read)" when the record does not decrypt: the plan's and
         # the link's pages still work (revoke, unlock), for that record alone.
         "client_name": client.shown_name,
-        "client_url": reverse("clients:detail", args=[client.pk]),
+        "client_url": url_for("clients:detail", client.pk),
         **extra,
     }
 
@@ -62,7 +61,7 @@ def record_info(client: Client) -> dict[str, Any]:
         "has_street_address": bool(client.street_address),
         "consent": bool(client.emergency_contact_consent),
         "consent_date": client.emergency_contact_consent_date,
-        "edit_url": reverse("clients:edit", args=[client.pk]),
+        "edit_url": url_for("clients:edit", client.pk),
     }
 
 

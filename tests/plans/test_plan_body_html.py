@@ -65,7 +65,9 @@ def test_section_8_s_record_values_and_the_review_date_are_escaped(
         emergency_contact_relationship="sister",
         emergency_contact_phone="03 654 321",
     )
-    plan = make_plan(record, PlanContent({"session_cut_off": {"who_calls": "therapist_calls", "minutes": "10"}}))
+    plan = make_plan(
+        record, PlanContent({"session_cut_off": {"who_calls": "therapist_calls", "minutes": "10"}})
+    )
     plan.reviewed_on = datetime.date(2026, 3, 4)
     plan.save(update_fields=["reviewed_on"])
     page = alice_client.get(reverse("plans:preview", args=[record.pk])).content.decode()
