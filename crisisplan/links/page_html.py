@@ -70,7 +70,7 @@ def _opened(last_opened: Any, zone_name: str, words: dict[str, str]) -> str:
         return words["first"]
     local = timezone.localtime(last_opened)
     return words["opened"] % {
-        "iso": conditional_escape(formats.date_format(local, "c")),
+        "iso": local.isoformat(),  # what the date filter's "c" gives
         "date": conditional_escape(formats.date_format(local, "j F Y, H:i")),
         "zone": conditional_escape(zone_name),
     }

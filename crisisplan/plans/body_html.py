@@ -29,15 +29,45 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, pgettext
 
-from crisisplan.plans.sections import DisplaySection, Item, Phone
+from crisisplan.plans.sections import SECTIONS, DisplaySection, Item, Phone
 from hotlines.models import RegionHelp
 from hotlines.templatetags.directory import directory_fragment
 
 register = template.Library()
 
 
-def _label(label: Any) -> str:
-    return f'<span class="plan-item-label">{conditional_escape(label)}:</span> ' if label else ""
+@functools.cache
+def _plan_labels() -> dict[int, Any]:
+    """The sections' titles and their parts' and fields' labels, by identity: module
+    constants, translated lazily (each use a gettext), so _escaped() translates them
+    once per language instead."""
+    labels: dict[int, Any] = {}
+    for section in SECTIONS:
+        labels[id(section.title)] = section.title
+        for part in section.parts:
+            labels[id(part.label)] = part.label
+            for field in part.fields:
+                labels[id(field.label)] = field.label
+    return labels
+
+
+@functools.cache
+def _translated(label_id: int, language: str | None) -> str:
+    return conditional_escape(_plan_labels()[label_id])
+
+
+def _escaped(value: Any, language: str | None) -> str:
+    """``value`` escaped: one of the plan's own labels (the same object, not an equal
+    text) from memory, anything else as it comes."""
+    if _plan_labels().get(id(value)) is value:
+        return _translated(id(value), language)
+    return conditional_escape(value)
+
+
+def _label(label: Any, language: str | None) -> str:
+    if not label:
+        return ""
+    return f'<span class="plan-item-label">{_escaped(label, language)}:</span> '
 
 
 def call_html(phone: Phone) -> str:
@@ -48,59 +78,59 @@ def call_html(phone: Phone) -> str:
     )
 
 
-def phone_html(phone: Phone, who: str) -> str:
+def phone_html(phone: Phone, who: Any, language: str | None) -> str:
     """One number: a call link, then where the plan offers them a text message (sms:)
     and WhatsApp (opened outside the page, with no referrer). ``who`` (the person's
     name) completes the links' accessible names: "Text Maya", "WhatsApp Maya"."""
-    out = _label(phone.label) + call_html(phone)
+    out = _label(phone.label, language) + call_html(phone)
     sms, whatsapp = phone.sms_href, phone.whatsapp_href
     if not (sms or whatsapp):
         return out
+    words = _words(language)
+    who = _escaped(who, language)
     out += '<span class="plan-reach no-print">'
     if sms:
         out += (
-            f' <a class="plan-reach-link" href="{conditional_escape(sms)}">'
-            f"{conditional_escape(gettext('Text'))}"
-            f'<span class="visually-hidden"> {conditional_escape(who)}</span></a>'
+            f' <a class="plan-reach-link" href="{conditional_escape(sms)}">{words["text"]}'
+            f'<span class="visually-hidden"> {who}</span></a>'
         )
     if whatsapp:
         out += (
             f' <a class="plan-reach-link" href="{conditional_escape(whatsapp)}" target="_blank"'
             ' rel="noopener noreferrer">WhatsApp'
-            f'<span class="visually-hidden"> {conditional_escape(who)}'
-            f" {conditional_escape(gettext('(opens WhatsApp)'))}</span></a>"
+            f'<span class="visually-hidden"> {who} {words["whatsapp"]}</span></a>'
         )
     return out + "</span>"
 
 
-def item_html(item: Item) -> str:
+def item_html(item: Item, language: str | None) -> str:
     """One line: its label, its text, and its numbers (a space before each, but before
     the first only after a text)."""
     numbers = "".join(
-        (" " if item.text or index else "") + phone_html(phone, item.text or phone.label)
+        (" " if item.text or index else "") + phone_html(phone, item.text or phone.label, language)
         for index, phone in enumerate(item.phones)
     )
-    return f"<li>{_label(item.label)}{conditional_escape(item.text)}{numbers}</li>"
+    return f"<li>{_label(item.label, language)}{_escaped(item.text, language)}{numbers}</li>"
 
 
-def plan_parts(ds: DisplaySection) -> str:
+def plan_parts(ds: DisplaySection, language: str | None) -> str:
     """Each part: a heading where the section has several parts (or is section 5, whose
     directory services follow under their own), then its lines."""
     headings = len(ds.parts) > 1 or ds.section.key == "professionals"
     out = []
     for part in ds.parts:
         if headings:
-            out.append(f"<h3>{conditional_escape(part.label)}</h3>")
-        lines = "\n".join(item_html(item) for item in part.items)
+            out.append(f"<h3>{_escaped(part.label, language)}</h3>")
+        lines = "\n".join(item_html(item, language) for item in part.items)
         out.append(f'<ul class="plan-items">\n{lines}\n</ul>')
     return "\n".join(out)
 
 
-def plan_agreement(ds: DisplaySection) -> str:
+def plan_agreement(ds: DisplaySection, language: str | None) -> str:
     """Section 8's agreement as one paragraph's sentences: each with its numbers as call
     links inside, then the rest of the sentence (Item.tail)."""
     sentences = "".join(
-        f"{_label(item.label)}{conditional_escape(item.text)}"
+        f"{_label(item.label, language)}{conditional_escape(item.text)}"
         + "".join(" " + call_html(phone) for phone in item.phones)
         + f"{conditional_escape(item.tail)} "
         for part in ds.parts
@@ -122,6 +152,8 @@ def _words(language: str | None) -> dict[str, str]:
         ),
         "danger": gettext("If you are in danger, don't go step by step: get help now."),
         "call": pgettext("call a phone number", "Call"),
+        "text": conditional_escape(gettext("Text")),
+        "whatsapp": conditional_escape(gettext("(opens WhatsApp)")),
         "opened": gettext(
             "Opening this plan alerts no one. Your therapist can see when it was opened."
         ),
@@ -167,18 +199,19 @@ def how_to_use(context: template.Context, opened_note: bool = False) -> SafeStri
 
 
 def cut_off_html(
-    ds: DisplaySection, region_help: RegionHelp | None, record: dict | None, words: dict
+    ds: DisplaySection, region_help: RegionHelp | None, record: dict | None, language: str | None
 ) -> str:
     """Section 8: one agreement in the client's voice (its sentences from
     PlanContent.items, "I" always the client), what to do if they feel unsafe, and what
     the client record adds (``record``: display.cut_off_record): where they usually are,
     their emergency contact and what would be shared."""
+    words = _words(language)
     if region_help:
         call = directory_fragment("hotlines/includes/talk_or_danger_inline.html", region_help)
     else:
         call = words["local"]
     html = (
-        f'<p class="plan-agreement">{plan_agreement(ds)}</p>\n'
+        f'<p class="plan-agreement">{plan_agreement(ds, language)}</p>\n'
         f'<p class="plan-unsafe"><strong>{words["unsafe"]}</strong> {call}.</p>\n'
         f"<p>{words['each_session']}</p>"
     )
@@ -222,7 +255,8 @@ def plan_body(context: template.Context) -> SafeString:
     directory has services for the region), region_help (the client's region with the
     plan's pins and hides, or None), last_reviewed_on (a date or None), cut_off_record
     (display.cut_off_record)."""
-    words = _words(get_language())
+    language = get_language()
+    words = _words(language)
     region_help = context.get("region_help")
     record = context.get("cut_off_record")
     out = ['<div class="plan-body">']
@@ -230,12 +264,12 @@ def plan_body(context: template.Context) -> SafeString:
         key = ds.section.key
         out.append(
             f'<section class="plan-section-body" aria-labelledby="plan-{key}">\n'
-            f'<h2 id="plan-{key}">{ds.section.number}. {conditional_escape(ds.title)}</h2>'
+            f'<h2 id="plan-{key}">{ds.section.number}. {_escaped(ds.title, language)}</h2>'
         )
         if key == "session_cut_off":
-            out.append(cut_off_html(ds, region_help, record, words))
+            out.append(cut_off_html(ds, region_help, record, language))
         else:
-            out.append(plan_parts(ds))
+            out.append(plan_parts(ds, language))
         if key == "professionals" and region_help:
             out.append(
                 f'<p class="plan-directory-intro">{words["helplines"]}</p>\n'
