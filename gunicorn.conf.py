@@ -6,7 +6,9 @@ Production adds its settings in deploy/gunicorn.conf.py (README, "Deploying").
 
 from __future__ import annotations
 
+from crisisplan import serverhooks
 from crisisplan.serverlog import RedactingLogger
 
 logger_class = RedactingLogger
 wsgi_app = "crisisplan.wsgi:application"
+post_worker_init = serverhooks.post_worker_init  # gc.freeze() after start-up

@@ -18,9 +18,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from crisisplan import serverhooks
 from crisisplan.serverlog import RedactingLogger, json_logconfig
 
 wsgi_app = "crisisplan.wsgi:application"
+post_worker_init = serverhooks.post_worker_init  # gc.freeze() after start-up
 proc_name = "crisisplan"
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))

@@ -5,6 +5,8 @@ itself runs in tests/deploy/, `make deploy-check`.)"""
 from __future__ import annotations
 
 import configparser
+import gc
+import importlib.util
 import os
 import re
 import shutil
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from crisisplan import serverhooks
 from tests.project.test_readme import README, environment_variables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,3 +154,17 @@ def test_the_scripts_are_executable_bash(name: str) -> None:
     assert "set -euo pipefail" in path.read_text()
     result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("path", ["gunicorn.conf.py", "deploy/gunicorn.conf.py"])
+def test_every_gunicorn_config_freezes_what_a_worker_loaded_at_start_up(path: str) -> None:
+    spec = importlib.util.spec_from_file_location("gunicorn_config", ROOT / path)
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    assert config.post_worker_init is serverhooks.post_worker_init
+    gc.unfreeze()
+    try:
+        config.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
