@@ -1,5 +1,6 @@
 """``url_for(name, arg)``: reverse() for the URLs of one object (a client's pages by
-its UUID, a private link's by its token), from a pattern reversed once per process.
+its UUID, a private link's by its token), from a pattern reversed once per process
+(and ``url_for(name)`` for a URL without arguments, reversed once).
 
 A therapist's plan page links to a dozen of one client's pages and the client's plan
 page to four of its link's; each reverse() resolves the URLconf's patterns again (about
@@ -26,7 +27,14 @@ def _pattern(name: str, kind: type, prefix: str) -> tuple[str, str]:
     return head, tail
 
 
-def url_for(name: str, arg: uuid.UUID | str) -> str:
-    """reverse(name, args=[arg])."""
+@functools.cache
+def _plain(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
+def url_for(name: str, arg: uuid.UUID | str | None = None) -> str:
+    """reverse(name, args=[arg]); reverse(name) without ``arg``."""
+    if arg is None:
+        return _plain(name, get_script_prefix())
     head, tail = _pattern(name, type(arg), get_script_prefix())
     return f"{head}{arg}{tail}"

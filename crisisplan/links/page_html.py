@@ -3,7 +3,10 @@
 
 - ``{% language_switch %}``: the language switch of every client page;
 - ``{% keep_plan %}``: the end of the plan page: when the plan was opened before, print,
-  "Keep a copy", and "Keep on this phone" (static/js/client_plan.js).
+  "Keep a copy", and "Keep on this phone" (static/js/client_plan.js);
+- ``{% somewhere_else %}``: "Somewhere else?" (links/public/_elsewhere.html), which
+  before a place is chosen is the same for every client of a country: rendered once
+  per language and country.
 
 The plan page is the one a client in crisis waits for, and these parts cost more as
 template tags ({% translate %}, {% url %}, a loop) than the rest of its frame; as the
@@ -20,13 +23,13 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from crisisplan.core.links import url_for
+from crisisplan.links.forms import ElsewhereForm
 
 register = template.Library()
 
@@ -95,7 +98,7 @@ def keep_plan(context: template.Context) -> SafeString:
         f'<p class="muted no-print">{words["copy_note"]}</p>\n'
         '<section class="keep no-print" data-keep hidden aria-labelledby="keep-heading"'
         f' data-scope="{scope}" data-page="{page}?kept=1"'
-        f' data-worker="{reverse("links:service_worker")}"'
+        f' data-worker="{url_for("links:service_worker")}"'
         f' data-time-zone="{conditional_escape(context.get("time_zone", ""))}"'
         f' data-kept="{words["kept"]}" data-removed="{words["removed"]}"'
         f' data-failed="{words["failed"]}">\n'
@@ -137,3 +140,29 @@ def language_switch(context: template.Context) -> SafeString:
         '<input type="hidden" name="csrfmiddlewaretoken"'
         f' value="{conditional_escape(get_token(request))}">\n{buttons}</form>'
     )
+
+
+ELSEWHERE = "links/public/_elsewhere.html"
+
+
+# Before a place is chosen, by language and the client's country (a few hundred at most).
+_unchosen: dict[tuple[str | None, str], SafeString] = {}
+
+
+@register.simple_tag(takes_context=True)
+def somewhere_else(context: template.Context) -> SafeString:
+    """Context: elsewhere (crisisplan.links.forms.ElsewhereForm, bound: a place was
+    chosen; or None), elsewhere_help, elsewhere_message, region_help (the client's).
+    Before a place is chosen the form shows nothing of the client but their country,
+    selected in its list (no region list until a country is chosen)."""
+    template_ = context.template.engine.get_template(ELSEWHERE)
+    if context.get("elsewhere") is not None:
+        return mark_safe(template_.render(context))  # noqa: S308 (our template)
+    home = context["region_help"]
+    key = (get_language(), home.country)
+    found = _unchosen.get(key)
+    if found is None:
+        form = ElsewhereForm(None, home=home)
+        found = mark_safe(template_.render(template.Context({"elsewhere": form})))  # noqa: S308
+        _unchosen[key] = found
+    return found

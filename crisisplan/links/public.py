@@ -189,8 +189,12 @@ def unknown(request: HttpRequest) -> HttpResponse:
 
 
 def _elsewhere(request: HttpRequest, home: RegionHelp) -> dict[str, Any]:
-    """The "somewhere else?" form and, once a place is chosen, its help."""
-    form = ElsewhereForm(request.GET if "country" in request.GET else None, home=home)
+    """The "somewhere else?" form and, once a place is chosen, its help. Before that
+    (as every page opens) no form: {% somewhere_else %} shows the same unchosen form
+    for every client of a country (crisisplan/links/page_html.py)."""
+    if "country" not in request.GET:
+        return {"elsewhere": None}
+    form = ElsewhereForm(request.GET, home=home)
     place_help, message = form.place_help()
     return {"elsewhere": form, "elsewhere_help": place_help, "elsewhere_message": message}
 

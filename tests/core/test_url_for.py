@@ -27,12 +27,17 @@ def test_url_for_is_reverse(name: str, arg: uuid.UUID | str) -> None:
     assert str(arg) in url_for(name, arg)
 
 
+def test_url_for_without_an_argument_is_reverse() -> None:
+    assert url_for("links:service_worker") == reverse("links:service_worker") == "/p/sw.js"
+
+
 def test_url_for_follows_the_script_prefix() -> None:
     client_pk = uuid.uuid4()
     set_script_prefix("/crisisplan/")
     try:
         assert url_for("plans:edit", client_pk) == reverse("plans:edit", args=[client_pk])
         assert url_for("plans:edit", client_pk).startswith("/crisisplan/clients/")
+        assert url_for("links:service_worker") == "/crisisplan/p/sw.js"
     finally:
         clear_script_prefix()
     assert url_for("plans:edit", client_pk).startswith("/clients/")

@@ -1,8 +1,8 @@
-"""A guard for safe wording: every template, the plan's section definitions and the demo
-data are free of the phrases that safe-messaging guidance on suicide (WHO, Samaritans,
-the US national recommendations) asks writers to avoid: "commit suicide" (a crime's
-verb), "successful", "failed" or "completed" attempts (death as success), and words that
-dismiss a person in crisis."""
+"""A guard for safe wording: every template, the tag libraries that write pages' words,
+the plan's section definitions and the demo data are free of the phrases that
+safe-messaging guidance on suicide (WHO, Samaritans, the US national recommendations)
+asks writers to avoid: "commit suicide" (a crime's verb), "successful", "failed" or
+"completed" attempts (death as success), and words that dismiss a person in crisis."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ def scanned_files() -> list[Path]:
         *(path for path in templates if path.is_file() and path.suffix in {".html", ".txt"}),
         BASE / "crisisplan" / "plans" / "sections.py",
         BASE / "crisisplan" / "management" / "commands" / "seed_demo.py",
+        # The tag libraries that write pages' words in Python (README, "Architecture").
+        *sorted((BASE / "crisisplan").rglob("*_html.py")),
     ]
 
 
@@ -48,6 +50,7 @@ def findings(text: str) -> list[str]:
 def test_the_guard_scans_the_templates_the_sections_and_the_demo_data() -> None:
     files = scanned_files()
     assert len(files) > 90
+    assert BASE / "crisisplan" / "plans" / "body_html.py" in files
     assert all(path.exists() for path in files)
 
 
