@@ -133,6 +133,8 @@ TEMPLATES = [
                 "plan_body": "crisisplan.plans.body_html",
                 "plan_editor": "crisisplan.plans.editor_html",
                 "plan_nav": "crisisplan.plans.nav_html",
+                # {% url_for %}: {% url %} from a pattern reversed once per process.
+                "paths": "crisisplan.core.paths",
             },
         },
     },

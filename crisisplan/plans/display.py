@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from clients.models import Client
-from crisisplan.core.links import url_for
+from crisisplan.core.paths import url_for
 from crisisplan.plans.models import Plan
 from crisisplan.plans.sections import PlanContent
 from hotlines.phones import tel_href

@@ -28,6 +28,7 @@ import itertools
 from dataclasses import dataclass
 
 from django import template
+from django.utils import formats
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
@@ -422,3 +423,53 @@ def directory(choices: list[DirectoryChoice], more: int) -> SafeString:
         ) % {"counter": more}
         html += f'\n<p class="help">{counted}</p>'
     return mark_safe(html)  # noqa: S308 (every value escaped)
+
+
+@functools.cache
+def _record_words(language: str | None) -> dict[str, str]:
+    """The client record card's words in ``language``, built once per process. As the
+    templates' {% translate %} did, a translation goes in as it is."""
+    return {
+        "from": gettext("From the client record"),
+        "change": gettext("change"),
+        "record": gettext("the client record"),
+        "usually": gettext("Usually is in"),
+        "street": gettext("Street address"),
+        "contact": gettext("Emergency contact"),
+        "consent": gettext("Consent to call them"),
+        "given_on": gettext("Given on %(date)s"),
+        "given": gettext("Given"),
+        "recorded": gettext("Recorded"),
+        "not": gettext("Not recorded"),
+    }
+
+
+@register.simple_tag(name="editor_record_card")
+def record_card(info: dict) -> SafeString:
+    """Beside section 8: what the client record holds for it (display.record_info):
+    where the client usually is, whether a street address is recorded, the emergency
+    contact and the consent to call them, with the link to change the record."""
+    words = _record_words(get_language())
+    missing = words["not"]
+    location = conditional_escape(info["location"]) if info["location"] else missing
+    street = words["recorded"] if info["has_street_address"] else f"<strong>{missing}</strong>"
+    contact = info["emergency_contact"]
+    html = (
+        '<div class="card plan-record-info">\n'
+        f'<p><strong>{words["from"]}</strong> (<a href="{conditional_escape(info["edit_url"])}">'
+        f'{words["change"]}<span class="visually-hidden"> {words["record"]}</span></a>)</p>\n'
+        '<dl class="details">\n'
+        f"<dt>{words['usually']}</dt><dd>{location}</dd>\n"
+        f"<dt>{words['street']}</dt><dd>{street}</dd>\n"
+        f"<dt>{words['contact']}</dt><dd>{conditional_escape(contact) if contact else missing}</dd>"
+    )
+    if contact:
+        if not info["consent"]:
+            consent = f"<strong>{missing}</strong>"
+        elif info["consent_date"]:
+            date = formats.date_format(info["consent_date"], "j F Y")
+            consent = words["given_on"] % {"date": conditional_escape(date)}
+        else:
+            consent = words["given"]
+        html += f"\n<dt>{words['consent']}</dt><dd>{consent}</dd>"
+    return mark_safe(html + "\n</dl>\n</div>")  # noqa: S308 (every value escaped)

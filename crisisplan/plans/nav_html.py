@@ -23,7 +23,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from crisisplan.core.links import url_for
+from crisisplan.core.paths import url_for
 from crisisplan.plans.models import Plan
 
 register = template.Library()

@@ -1,4 +1,4 @@
-"""crisisplan/core/links.py: url_for(name, arg) gives reverse()'s URL, from a pattern
+"""crisisplan/core/paths.py: url_for(name, arg) gives reverse()'s URL, from a pattern
 reversed once per process and script prefix."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
-from crisisplan.core.links import url_for
+from crisisplan.core.paths import url_for
 
 TOKEN = "kCR3hmH8cfgLMBE-YpCiqdJT5ITrpzdVXju-9W9OoeA"
 

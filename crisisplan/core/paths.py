@@ -1,4 +1,5 @@
-"""``url_for(name, arg)``: reverse() for the URLs of one object (a client's pages by
+"""``url_for(name, arg)`` (and the template tag ``{% url_for "name" arg %}``, ``{% load
+paths %}``): reverse() for the URLs of one object (a client's pages by
 its UUID, a private link's by its token), from a pattern reversed once per process
 (and ``url_for(name)`` for a URL without arguments, reversed once).
 
@@ -14,7 +15,11 @@ from __future__ import annotations
 import functools
 import uuid
 
+from django import template
 from django.urls import get_script_prefix, reverse
+
+# {% load paths %} (TEMPLATES' "libraries" in crisisplan/settings.py).
+register = template.Library()
 
 # Stand-ins each URL converter accepts: uuid (a UUID) and str (a token).
 _STAND_IN = {uuid.UUID: str(uuid.UUID(int=0)), str: "stand-in-token"}
@@ -32,6 +37,7 @@ def _plain(name: str, prefix: str) -> str:
     return reverse(name)
 
 
+@register.simple_tag
 def url_for(name: str, arg: uuid.UUID | str | None = None) -> str:
     """reverse(name, args=[arg]); reverse(name) without ``arg``."""
     if arg is None:
