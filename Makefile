@@ -90,7 +90,7 @@ test-sqlite: $(STAMP) compile-messages
 
 # The benchmark (BENCHMARKS.md): its own PostgreSQL database (crisisplan_bench),
 # gunicorn, redis-server, wrk and hey from Debian packages, installed here if missing.
-bench: $(STAMP)
+bench: $(STAMP) compile-messages
 	@if ! command -v wrk >/dev/null || ! command -v hey >/dev/null \
 	    || ! command -v redis-server >/dev/null; then \
 	  echo "Installing wrk, hey and redis-server from Debian packages for the benchmark."; \

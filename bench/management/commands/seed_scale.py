@@ -25,7 +25,7 @@ import pycountry
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from clients.models import Client, ClientSearchToken
@@ -71,17 +71,27 @@ class Command(BaseCommand):
             raise CommandError("--practices takes comma-separated numbers.") from None
         if options["services_only"]:
             self.services(options["services"])
-            return
-        call_command("seed_demo", stdout=self.stdout)
-        self.scale(
-            User.objects.get(email=DEMO_EMAIL),
-            therapists=options["therapists"],
-            clients=options["clients"],
-            other_clients=options["other_clients"],
-            versions=options["versions"],
-            services=options["services"],
-            practices=practices,
-        )
+        else:
+            call_command("seed_demo", stdout=self.stdout)
+            self.scale(
+                User.objects.get(email=DEMO_EMAIL),
+                therapists=options["therapists"],
+                clients=options["clients"],
+                other_clients=options["other_clients"],
+                versions=options["versions"],
+                services=options["services"],
+                practices=practices,
+            )
+        self.analyze()
+
+    def analyze(self) -> None:
+        """The planner's statistics brought up to date, as a live database's are: the
+        pages are timed right after tens of thousands of rows arrive, and were otherwise
+        planned on the empty tables' statistics, or timed while autovacuum analyses
+        them beside the run (the grown directory measured up to 35% slower)."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
 
     def scale(
         self,
