@@ -155,14 +155,14 @@ def somewhere_else(context: template.Context) -> SafeString:
     chosen; or None), elsewhere_help, elsewhere_message, region_help (the client's).
     Before a place is chosen the form shows nothing of the client but their country,
     selected in its list (no region list until a country is chosen)."""
-    template_ = context.template.engine.get_template(ELSEWHERE)
+    engine = context.template.engine
     if context.get("elsewhere") is not None:
-        return mark_safe(template_.render(context))  # noqa: S308 (our template)
+        return mark_safe(engine.get_template(ELSEWHERE).render(context))  # noqa: S308
     home = context["region_help"]
     key = (get_language(), home.country)
     found = _unchosen.get(key)
     if found is None:
-        form = ElsewhereForm(None, home=home)
-        found = mark_safe(template_.render(template.Context({"elsewhere": form})))  # noqa: S308
+        unchosen = template.Context({"elsewhere": ElsewhereForm(None, home=home)})
+        found = mark_safe(engine.get_template(ELSEWHERE).render(unchosen))  # noqa: S308
         _unchosen[key] = found
     return found
