@@ -13,7 +13,7 @@ from hotlines.phones import tel_href
 
 
 def page_context(plan: Plan, **extra: Any) -> dict[str, Any]:
-    """What every therapist page about a plan shows (its tabs: templates/plans/_plan_nav.html)."""
+    """What every therapist page about a plan shows (its tabs: {% plan_nav %}, nav_html.py)."""
     client = plan.client
     return {
         "plan": plan,
