@@ -1157,27 +1157,34 @@ def check_targets(results: dict) -> dict[str, dict]:
     pages = results["redis"]
     targets: dict[str, dict] = {}
 
-    def judge(name: str, value: Any, met: bool) -> None:
-        targets[name] = {"value": value, "met": bool(met)}
+    def judge(name: str, value: Any, met: bool, *, reported: bool = False) -> None:
+        targets[name] = {"value": value, "met": bool(met), "reported": reported}
 
+    # The plan page's targets hold with the shared cache (CACHE_URL), the production
+    # set-up; the database fallback (`make run`, no extra services) is reported beside
+    # them, measured the same way, and not judged (README, "Benchmarks").
     for phase, label in (("redis", "with Redis"), ("database", "database fallback")):
         plan = results[phase].get("plan")
         if not plan:
             continue
+        reported = phase == "database"
         judge(
             f"plan ({label}) rps >= {PLAN_MIN_RPS_RATIO}x (b)",
             plan["rps_ratio"],
             (plan["rps_ratio"] or 0) >= PLAN_MIN_RPS_RATIO,
+            reported=reported,
         )
         judge(
             f"plan ({label}) p99 <= {PLAN_MAX_P99_RATIO}x (b)",
             plan["p99_ms_ratio"],
             (plan["p99_ms_ratio"] or 99) <= PLAN_MAX_P99_RATIO,
+            reported=reported,
         )
         judge(
             f"plan ({label}) CPU <= {PLAN_MAX_CPU_RATIO}x (b)",
             plan["cpu_ms_ratio"],
             (plan["cpu_ms_ratio"] or 99) <= PLAN_MAX_CPU_RATIO,
+            reported=reported,
         )
     for name, page in pages.items():
         if name.startswith("editor"):
@@ -1342,7 +1349,10 @@ def render_table(results: dict) -> str:
         "targets:",
     ]
     for name, target in results["targets"].items():
-        lines.append(f"  [{'met' if target['met'] else 'MISSED'}] {name}: {target['value']}")
+        verdict = "met" if target["met"] else "MISSED"
+        if target.get("reported"):
+            verdict = f"reported, not a target: {'within' if target['met'] else 'beyond'}"
+        lines.append(f"  [{verdict}] {name}: {target['value']}")
     return "\n".join(lines)
 
 
