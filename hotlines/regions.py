@@ -11,6 +11,7 @@ libphonenumber's short-number data (the phonenumbers package).
 
 from __future__ import annotations
 
+import csv
 import gettext as gettext_module
 import unicodedata
 import zoneinfo
@@ -86,9 +87,27 @@ def countries_named(text: str) -> set[str]:
     return {code for code, name in _country_names() if needle in name}
 
 
+REGION_NAMES = Path(__file__).resolve().parent / "data" / "region_names.csv"
+
+
+@cache
+def _region_names() -> dict[tuple[str, str], str]:
+    """(code, language) -> a region's name where iso-codes has none in that language
+    (hotlines/data/region_names.csv; see its README)."""
+    with REGION_NAMES.open(encoding="utf-8", newline="") as source:
+        return {(row["code"], row["language"]): row["name"] for row in csv.DictReader(source)}
+
+
 def subdivision_name(code: str) -> str:
+    """A region's name in the active language: ours (region_names.csv) where iso-codes
+    has none in it (a client in Beirut who reads Arabic reads "بيروت", not "Bayrūt"),
+    else iso-codes', else the ISO name."""
     subdivision = pycountry.subdivisions.get(code=code) if code else None
-    return _in_language("iso3166-2", subdivision.name) if subdivision else code
+    if subdivision is None:
+        return code
+    language = (get_language() or "en").split("-")[0]
+    curated = _region_names().get((subdivision.code, language))
+    return curated or _in_language("iso3166-2", subdivision.name)
 
 
 def _sort_key(name: str) -> str:

@@ -3,14 +3,18 @@ it offers: by name, the chosen country's only, with or without JavaScript."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
+import pycountry
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import translation
 
 from clients.models import Client
-from hotlines.regions import region_choices
+from hotlines.regions import REGION_NAMES, region_choices, subdivision_name
 from tests.factory import make_client, make_service
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +163,41 @@ def test_regions_json_is_three_queries_at_most(
     alice_client.get(REGIONS, {"country": "DE"})  # the session's first request writes it
     with django_assert_max_num_queries(3):  # session, user, the directory's regions
         alice_client.get(REGIONS, {"country": "FR"})
+
+
+# --- region names in the page's language -------------------------------------------------
+
+
+def test_a_region_is_named_in_the_active_language_ours_where_iso_codes_has_none() -> None:
+    assert subdivision_name("LB-BA") == "Bayrūt"  # English: the ISO name
+    with translation.override("ar"):
+        assert subdivision_name("LB-BA") == "بيروت"  # ours: iso-codes has none
+        assert subdivision_name("AE-DU") == "دبي"
+        assert subdivision_name("GB-ENG") == "England"  # neither: the ISO name
+    with translation.override("fr"):
+        assert subdivision_name("LB-JL") == "Mont-Liban"
+        assert subdivision_name("AE-DU") == "Dubaï"  # iso-codes' own French
+    assert subdivision_name("") == "" and subdivision_name("XX-YY") == "XX-YY"
+
+
+def test_the_region_choices_are_named_and_sorted_in_the_active_language() -> None:
+    with translation.override("ar"):
+        names = [name for _code, name in region_choices("LB")]
+    assert "بيروت" in names and "جبل لبنان" in names
+    assert not any("ā" in name for name in names)
+
+
+def test_every_curated_region_name_is_an_iso_region_in_a_language_of_the_app() -> None:
+    """hotlines/data/region_names.csv: each row names a real ISO 3166-2 region, in one of
+    settings.LANGUAGES but English (whose names are ISO's), once, with a name."""
+    languages = {code for code, _name in settings.LANGUAGES} - {"en"}
+    with REGION_NAMES.open(encoding="utf-8", newline="") as source:
+        rows = list(csv.DictReader(source))
+    assert rows
+    seen = set()
+    for row in rows:
+        assert pycountry.subdivisions.get(code=row["code"]) is not None, row
+        assert row["language"] in languages, row
+        assert row["name"].strip() == row["name"] and row["name"], row
+        assert (row["code"], row["language"]) not in seen, row
+        seen.add((row["code"], row["language"]))

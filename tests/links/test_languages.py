@@ -274,6 +274,16 @@ def test_directory_names_stay_kind_labels_and_countries_are_translated(alice: An
     assert "Lebanon" not in html
 
 
+def test_the_client_s_region_is_named_in_the_page_s_language(alice: Any) -> None:
+    """iso-codes has no Arabic name for Lebanon's governorates; the client in Beirut
+    reads "بيروت" (hotlines/data/region_names.csv), never "Bayrūt" in Latin letters."""
+    make_service("Police", country="LB", kind="emergency", phone="112")
+    plan = published(alice, country="LB", subdivision="LB-BA", language="ar")
+    _token, path = link_path(plan)
+    html = HttpClient().get(path).content.decode()
+    assert "بيروت" in html and "Bayrūt" not in html
+
+
 # --- the therapist's pages ------------------------------------------------------------
 
 
