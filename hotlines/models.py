@@ -49,7 +49,7 @@ from hotlines.regions import (
     default_timezone,
     emergency_fallback,
     language_name,
-    subdivision_name,
+    place_name,
     validate_country,
     validate_languages,
     validate_subdivision,
@@ -557,8 +557,7 @@ class RegionHelp:
 
     @property
     def place_name(self) -> str:
-        name = country_name(self.country) if self.country else ""
-        return f"{subdivision_name(self.subdivision)}, {name}" if self.subdivision else name
+        return place_name(self.country, self.subdivision)
 
     @property
     def timezone(self) -> str:
@@ -956,8 +955,7 @@ class Service(models.Model):
 
     @property
     def place_name(self) -> str:
-        name = country_name(self.country)
-        return f"{subdivision_name(self.subdivision)}, {name}" if self.subdivision else name
+        return place_name(self.country, self.subdivision)
 
     @property
     def phones(self) -> list[ContactMethod]:

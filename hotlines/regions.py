@@ -110,6 +110,19 @@ def subdivision_name(code: str) -> str:
     return curated or _in_language("iso3166-2", subdivision.name)
 
 
+def place_name(country: str, subdivision: str = "") -> str:
+    """A place as a person names it, region first: "Bayrūt, Lebanon", "بيروت، لبنان"."""
+    name = country_name(country) if country else ""
+    if not subdivision:
+        return name
+    # Translators: a region and its country, e.g. "Bavaria, Germany" (the comma your
+    # language writes between them).
+    return gettext("%(region)s, %(country)s") % {
+        "region": subdivision_name(subdivision),
+        "country": name,
+    }
+
+
 def _sort_key(name: str) -> str:
     """Case- and accent-insensitive order, marks ignored ("Île-de-France" among the I's)."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())

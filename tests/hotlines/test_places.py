@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from clients.models import Client
-from hotlines.regions import REGION_NAMES, region_choices, subdivision_name
+from hotlines.regions import REGION_NAMES, place_name, region_choices, subdivision_name
 from tests.factory import make_client, make_service
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +178,15 @@ def test_a_region_is_named_in_the_active_language_ours_where_iso_codes_has_none(
         assert subdivision_name("LB-JL") == "Mont-Liban"
         assert subdivision_name("AE-DU") == "Dubaï"  # iso-codes' own French
     assert subdivision_name("") == "" and subdivision_name("XX-YY") == "XX-YY"
+
+
+def test_a_place_is_written_with_the_language_s_own_comma() -> None:
+    assert place_name("LB", "LB-BA") == "Bayrūt, Lebanon"
+    assert place_name("LB") == "Lebanon" and place_name("") == ""
+    with translation.override("ar"):
+        assert place_name("LB", "LB-BA") == "بيروت، لبنان"
+    with translation.override("fr"):
+        assert place_name("LB", "LB-BA") == "Beyrouth, Liban"
 
 
 def test_the_region_choices_are_named_and_sorted_in_the_active_language() -> None:

@@ -281,7 +281,7 @@ def test_the_client_s_region_is_named_in_the_page_s_language(alice: Any) -> None
     plan = published(alice, country="LB", subdivision="LB-BA", language="ar")
     _token, path = link_path(plan)
     html = HttpClient().get(path).content.decode()
-    assert "بيروت" in html and "Bayrūt" not in html
+    assert "بيروت، لبنان" in html and "Bayrūt" not in html  # and an Arabic comma
 
 
 # --- the therapist's pages ------------------------------------------------------------
