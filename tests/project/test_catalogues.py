@@ -11,9 +11,11 @@ then on a missing or fuzzy entry fails the suite (the scripts' catalogues alread
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,62 @@ def test_every_catalogue_is_complete(language: str, domain: str) -> None:
         f"{language}/{domain}.po: {counts['untranslated']} untranslated, "
         f"{counts['fuzzy']} fuzzy, {counts['translated']} translated"
     )
+
+
+# As `make messages` runs it (the Makefile's MAKEMESSAGES_IGNORE).
+MAKEMESSAGES = [
+    "makemessages",
+    "--all",
+    "--no-obsolete",
+    *(f"--ignore={folder}" for folder in (".venv", "var", "bench", "tests", "build")),
+]
+
+
+def test_the_catalogues_hold_every_string_the_code_marks(tmp_path: Path) -> None:
+    """A string marked for translation but never brought into the catalogues (`make
+    messages` not run after the change) is complete by the test above and yet shows in
+    English on a French or Arabic page. `make messages` on a copy of the project must
+    find nothing new to translate."""
+    root = LOCALE.parent
+    copy = tmp_path / "project"
+    shutil.copytree(
+        root,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", "var", ".git", "__pycache__", "*.mo", "results", "node_modules"
+        ),
+    )
+    env = {**os.environ, "ENV_FILE": "", "DEBUG": "true"}
+    for domain in DOMAINS:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *MAKEMESSAGES, "-d", domain],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    for language in TRANSLATED:
+        for domain in DOMAINS:
+            po = copy / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
+            counts = statistics(po)
+            new = (
+                subprocess.run(
+                    ["msgattrib", "--only-fuzzy", "--no-wrap", str(po)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                ).stdout
+                + subprocess.run(
+                    ["msgattrib", "--untranslated", "--no-wrap", str(po)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                ).stdout
+            )
+            missing = re.findall(r'^msgid "(.+)"$', new, re.MULTILINE)
+            assert counts["untranslated"] == 0 and counts["fuzzy"] == 0, (
+                f"{language}/{domain}.po lacks strings the code marks (run `make messages` "
+                f"and translate them): {missing}"
+            )
