@@ -37,10 +37,15 @@ def _iso_catalogue(domain: str, language: str) -> gettext_module.NullTranslation
     )
 
 
+def _active_language() -> str:
+    """The active language's base code ("fr" for "fr-ca"), "en" outside a request."""
+    return (get_language() or "en").split("-")[0]
+
+
 def _in_language(domain: str, name: str) -> str:
     """An ISO name (a country, region or language) in the active language, where
     iso-codes has it; else the English name."""
-    language = (get_language() or "en").split("-")[0]
+    language = _active_language()
     if not name or language == "en":
         return name
     return _iso_catalogue(domain, language).gettext(name)
@@ -105,8 +110,7 @@ def subdivision_name(code: str) -> str:
     subdivision = pycountry.subdivisions.get(code=code) if code else None
     if subdivision is None:
         return code
-    language = (get_language() or "en").split("-")[0]
-    curated = _region_names().get((subdivision.code, language))
+    curated = _region_names().get((subdivision.code, _active_language()))
     return curated or _in_language("iso3166-2", subdivision.name)
 
 
