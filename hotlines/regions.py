@@ -114,17 +114,16 @@ def subdivision_name(code: str) -> str:
     return curated or _in_language("iso3166-2", subdivision.name)
 
 
-def place_name(country: str, subdivision: str = "") -> str:
-    """A place as a person names it, region first: "Bayrūt, Lebanon", "بيروت، لبنان"."""
+def place_name(country: str, subdivision: str = "", city: str = "") -> str:
+    """A place as a person names it, the smallest first: "Bayrūt, Lebanon", "Beirut,
+    Bayrūt, Lebanon", "بيروت، لبنان" (the comma of the active language)."""
     name = country_name(country) if country else ""
-    if not subdivision:
-        return name
-    # Translators: a region and its country, e.g. "Bavaria, Germany" (the comma your
-    # language writes between them).
-    return gettext("%(region)s, %(country)s") % {
-        "region": subdivision_name(subdivision),
-        "country": name,
-    }
+    for part in (subdivision_name(subdivision) if subdivision else "", city):
+        if part:
+            # Translators: a place and the larger one it is in, e.g. "Bavaria, Germany"
+            # (with the comma your language writes between them).
+            name = gettext("%(place)s, %(within)s") % {"place": part, "within": name}
+    return name
 
 
 def _sort_key(name: str) -> str:

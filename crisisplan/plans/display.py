@@ -10,6 +10,7 @@ from crisisplan.core.paths import url_for
 from crisisplan.plans.models import Plan
 from crisisplan.plans.sections import PlanContent
 from hotlines.phones import tel_href
+from hotlines.regions import place_name
 
 
 def page_context(plan: Plan, **extra: Any) -> dict[str, Any]:
@@ -29,15 +30,7 @@ def page_context(plan: Plan, **extra: Any) -> dict[str, Any]:
 def cut_off_record(client: Client) -> dict[str, str]:
     """The client record's location and emergency contact, as section 8 shows them to
     the client (crisisplan/plans/body_html.py)."""
-    place = ", ".join(
-        part
-        for part in (
-            client.city,
-            client.subdivision_name if client.subdivision else "",
-            client.country_name,
-        )
-        if part
-    )
+    place = place_name(client.country, client.subdivision, client.city)
     name = client.emergency_contact_name
     if name and client.emergency_contact_relationship:
         name += f" ({client.emergency_contact_relationship})"

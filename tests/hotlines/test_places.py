@@ -183,8 +183,11 @@ def test_a_region_is_named_in_the_active_language_ours_where_iso_codes_has_none(
 def test_a_place_is_written_with_the_language_s_own_comma() -> None:
     assert place_name("LB", "LB-BA") == "Bayrūt, Lebanon"
     assert place_name("LB") == "Lebanon" and place_name("") == ""
+    assert place_name("LB", "LB-BA", "Beirut") == "Beirut, Bayrūt, Lebanon"
+    assert place_name("LB", "", "Beirut") == "Beirut, Lebanon"
     with translation.override("ar"):
         assert place_name("LB", "LB-BA") == "بيروت، لبنان"
+        assert place_name("LB", "LB-BA", "Beirut") == "Beirut، بيروت، لبنان"
     with translation.override("fr"):
         assert place_name("LB", "LB-BA") == "Beyrouth, Liban"
 
